@@ -1,0 +1,95 @@
+"""Configuration read from the environment; production refuses to start without its secrets."""
+import os
+
+
+class ConfigError(RuntimeError):
+    """Raised at start-up when the environment lacks a required setting."""
+
+
+def _keys(raw: str | None) -> list[str]:
+    return [key.strip() for key in (raw or "").split(",") if key.strip()]
+
+
+class BaseConfig:
+    """Settings shared by every environment; secrets are filled in by the subclasses."""
+
+    ENV_NAME = "base"
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    JSON_AS_ASCII = False
+    MAX_CONTENT_LENGTH = 32 * 1024 * 1024
+
+    API_TITLE = "信易+ 守信激励"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/api/v1"
+    OPENAPI_JSON_PATH = "openapi.json"
+
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+
+    LISTING_VALIDITY_YEARS = 2
+    DISHONESTY_EXCLUSION_YEARS = 3
+    MEASURE_MIN_VALIDITY_YEARS = 2
+
+    def __init__(self, instance_path: str) -> None:
+        env = os.environ
+        self.SQLALCHEMY_DATABASE_URI = env.get("DATABASE_URL") or self.default_database_url(instance_path)
+        self.SECRET_KEY = env.get("SECRET_KEY") or self.fallback("SECRET_KEY")
+        self.ID_HASH_KEY = env.get("ID_HASH_KEY") or self.fallback("ID_HASH_KEY")
+        self.QR_SIGNING_KEYS = _keys(env.get("QR_SIGNING_KEYS")) or _keys(self.fallback("QR_SIGNING_KEYS"))
+        self.QR_TTL_SECONDS = int(env.get("QR_TTL_SECONDS", "60"))
+        self.DEV_LOGIN = env.get("DEV_LOGIN", "0") == "1"
+
+    @staticmethod
+    def default_database_url(instance_path: str) -> str:
+        return "sqlite:///" + os.path.join(instance_path, "xinyi.sqlite3")
+
+    def fallback(self, name: str) -> str:
+        raise ConfigError(f"{name} must be set in the environment")
+
+
+class DevelopmentConfig(BaseConfig):
+    """Local demo: fixed throwaway secrets so a fresh clone starts with one command."""
+
+    ENV_NAME = "development"
+    _FALLBACKS = {
+        "SECRET_KEY": "dev-secret-key-not-for-production",
+        "ID_HASH_KEY": "dev-id-hash-key-not-for-production",
+        "QR_SIGNING_KEYS": "dev-qr-key-not-for-production",
+    }
+
+    def fallback(self, name: str) -> str:
+        return self._FALLBACKS[name]
+
+
+class TestConfig(DevelopmentConfig):
+    """The test suite: like development, with the database chosen by the tests."""
+
+    ENV_NAME = "test"
+    TESTING = True
+    RATELIMIT_STORAGE_URI = "memory://"
+
+
+class ProductionConfig(BaseConfig):
+    """Deployment: every secret and the database must come from the environment."""
+
+    ENV_NAME = "production"
+    SESSION_COOKIE_SECURE = True
+
+    def __init__(self, instance_path: str) -> None:
+        if not os.environ.get("DATABASE_URL"):
+            raise ConfigError("DATABASE_URL must be set in the environment")
+        super().__init__(instance_path)
+        if self.DEV_LOGIN:
+            raise ConfigError("DEV_LOGIN cannot be enabled in production")
+
+
+CONFIGS = {cls.ENV_NAME: cls for cls in (DevelopmentConfig, TestConfig, ProductionConfig)}
+
+
+def load_config(instance_path: str, env_name: str | None = None) -> BaseConfig:
+    """Build the configuration for APP_ENV (development unless told otherwise)."""
+    name = env_name or os.environ.get("APP_ENV", "development")
+    if name not in CONFIGS:
+        raise ConfigError(f"APP_ENV must be one of {', '.join(CONFIGS)}, not {name!r}")
+    return CONFIGS[name](instance_path)

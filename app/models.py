@@ -1,0 +1,214 @@
+"""Typed SQLAlchemy models: subjects, the list library, measures, venues, accounts and the audit log."""
+import datetime as dt
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+Timestamp = sa.DateTime(timezone=True)
+JSONType = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
+
+PERSON, ENTERPRISE = "person", "enterprise"
+SUBJECT_KINDS = (PERSON, ENTERPRISE)
+
+
+class Department(db.Model):
+    """A reporting or lead department (报送单位 / 牵头单位)."""
+
+    __tablename__ = "departments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(40), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(120))
+
+
+class ListCategory(db.Model):
+    """A list category (名单类别): one department, one subject kind."""
+
+    __tablename__ = "list_categories"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(40), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    kind: Mapped[str] = mapped_column(sa.String(16))
+    department_id: Mapped[int] = mapped_column(sa.ForeignKey("departments.id"))
+
+    department: Mapped[Department] = relationship(lazy="joined")
+
+    __table_args__ = (sa.CheckConstraint("kind IN ('person', 'enterprise')", name="kind"),)
+
+
+class Subject(db.Model):
+    """A person or enterprise; the ID number is kept only as a keyed hash and a masked form."""
+
+    __tablename__ = "subjects"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(16))
+    name: Mapped[str] = mapped_column(sa.String(200))
+    id_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    id_masked: Mapped[str] = mapped_column(sa.String(18))
+    grade: Mapped[str | None] = mapped_column(sa.String(3))
+    qr_ref: Mapped[str] = mapped_column(sa.String(8), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
+
+    entries: Mapped[list["ListEntry"]] = relationship(back_populates="subject", order_by="ListEntry.id")
+    dishonesty_records: Mapped[list["DishonestyRecord"]] = relationship(
+        back_populates="subject", order_by="DishonestyRecord.recorded_on")
+
+    __table_args__ = (sa.CheckConstraint("kind IN ('person', 'enterprise')", name="kind"),)
+
+
+class ImportBatch(db.Model):
+    """One accepted upload of a list or dishonesty file, with its report."""
+
+    __tablename__ = "import_batches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(16))
+    filename: Mapped[str] = mapped_column(sa.String(255))
+    sha256: Mapped[str] = mapped_column(sa.String(64), index=True)
+    actor: Mapped[str] = mapped_column(sa.String(80))
+    created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
+    rows_total: Mapped[int] = mapped_column(default=0)
+    rows_created: Mapped[int] = mapped_column(default=0)
+    rows_updated: Mapped[int] = mapped_column(default=0)
+    rows_unchanged: Mapped[int] = mapped_column(default=0)
+    rows_refused: Mapped[int] = mapped_column(default=0)
+    errors: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
+
+
+class ListEntry(db.Model):
+    """A subject's place on one list category from a recognition date; stored status is active, suspended or revoked."""
+
+    __tablename__ = "list_entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subject_id: Mapped[int] = mapped_column(sa.ForeignKey("subjects.id"), index=True)
+    category_id: Mapped[int] = mapped_column(sa.ForeignKey("list_categories.id"))
+    recognized_on: Mapped[dt.date]
+    expires_on: Mapped[dt.date]
+    status: Mapped[str] = mapped_column(sa.String(16), default="active")
+    status_reason: Mapped[str | None] = mapped_column(sa.Text)
+    batch_id: Mapped[int | None] = mapped_column(sa.ForeignKey("import_batches.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow, onupdate=utcnow)
+
+    subject: Mapped[Subject] = relationship(back_populates="entries")
+    category: Mapped[ListCategory] = relationship(lazy="joined")
+
+    __table_args__ = (
+        sa.UniqueConstraint("subject_id", "category_id", "recognized_on"),
+        sa.CheckConstraint("status IN ('active', 'suspended', 'revoked')", name="status"),
+    )
+
+
+class DishonestyRecord(db.Model):
+    """A serious dishonesty record (严重失信); credit repair (信用修复) sets repaired_on."""
+
+    __tablename__ = "dishonesty_records"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subject_id: Mapped[int] = mapped_column(sa.ForeignKey("subjects.id"), index=True)
+    recorded_on: Mapped[dt.date]
+    authority: Mapped[str] = mapped_column(sa.String(200))
+    summary: Mapped[str] = mapped_column(sa.Text, default="")
+    repaired_on: Mapped[dt.date | None]
+    repair_reason: Mapped[str | None] = mapped_column(sa.Text)
+    batch_id: Mapped[int | None] = mapped_column(sa.ForeignKey("import_batches.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
+
+    subject: Mapped[Subject] = relationship(back_populates="dishonesty_records")
+
+    __table_args__ = (sa.UniqueConstraint("subject_id", "recorded_on", "authority"),)
+
+
+class Venue(db.Model):
+    """A partner unit where measures are honoured (实施单位): bus company, library, hospital …"""
+
+    __tablename__ = "venues"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(40), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    scenario: Mapped[str] = mapped_column(sa.String(20))
+    address: Mapped[str] = mapped_column(sa.String(255), default="")
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+class Measure(db.Model):
+    """An incentive measure (激励措施) with a structured, possibly grade-tiered benefit."""
+
+    __tablename__ = "measures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(40), unique=True)
+    title: Mapped[str] = mapped_column(sa.String(200))
+    scenario: Mapped[str] = mapped_column(sa.String(20), index=True)
+    provider_id: Mapped[int] = mapped_column(sa.ForeignKey("venues.id"), index=True)
+    lead_department_id: Mapped[int | None] = mapped_column(sa.ForeignKey("departments.id"))
+    kinds: Mapped[list[str]] = mapped_column(JSONType)
+    category_codes: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    min_grade: Mapped[str | None] = mapped_column(sa.String(3))
+    benefit: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    valid_from: Mapped[dt.date]
+    valid_to: Mapped[dt.date | None]
+    status: Mapped[str] = mapped_column(sa.String(16), default="pending")
+    withdrawn_on: Mapped[dt.date | None]
+    created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
+
+    provider: Mapped[Venue] = relationship(lazy="joined")
+    lead_department: Mapped[Department | None] = relationship(lazy="joined")
+
+    __table_args__ = (sa.CheckConstraint("status IN ('pending', 'published', 'withdrawn')", name="status"),)
+
+
+ROLES = ("admin", "reviewer", "reporter", "staff")
+
+
+class Account(db.Model):
+    """A staff member of a venue, a department reporter, a reviewer or an administrator."""
+
+    __tablename__ = "accounts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    role: Mapped[str] = mapped_column(sa.String(16))
+    display_name: Mapped[str] = mapped_column(sa.String(120), default="")
+    venue_id: Mapped[int | None] = mapped_column(sa.ForeignKey("venues.id"))
+    department_id: Mapped[int | None] = mapped_column(sa.ForeignKey("departments.id"))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
+
+    venue: Mapped[Venue | None] = relationship(lazy="joined")
+    department: Mapped[Department | None] = relationship(lazy="joined")
+
+    __table_args__ = (
+        sa.CheckConstraint("role IN ('admin', 'reviewer', 'reporter', 'staff')", name="role"),
+        sa.CheckConstraint("role != 'staff' OR venue_id IS NOT NULL", name="staff_has_venue"),
+        sa.CheckConstraint("role != 'reporter' OR department_id IS NOT NULL", name="reporter_has_department"),
+    )
+
+
+class AuditEvent(db.Model):
+    """An append-only record of who changed what and when; database triggers refuse updates and deletes."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(sa.String(80), index=True)
+    action: Mapped[str] = mapped_column(sa.String(60), index=True)
+    target_type: Mapped[str] = mapped_column(sa.String(40))
+    target_id: Mapped[str | None] = mapped_column(sa.String(40))
+    details: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)

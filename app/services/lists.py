@@ -1,0 +1,172 @@
+"""List rules (SPEC §2): validity, extension, revocation, dishonesty exclusion and suspension, credit repair."""
+import datetime as dt
+
+import sqlalchemy as sa
+from flask import current_app
+
+from app.errors import Conflict, DomainError, NotFound
+from app.extensions import db
+from app.models import DishonestyRecord, ListCategory, ListEntry, Subject
+from app.services import audit
+from app.services.dates import add_years
+from app.services.identity import id_hash, mask_id_number, new_qr_ref
+
+ACTIVE, EXPIRED, SUSPENDED, REVOKED = "active", "expired", "suspended", "revoked"
+
+
+def listing_expiry(recognized_on: dt.date) -> dt.date:
+    """Last valid day of an entry: two years from the recognition date, that date counted as the first day."""
+    return add_years(recognized_on, current_app.config["LISTING_VALIDITY_YEARS"]) - dt.timedelta(days=1)
+
+
+def entry_status(entry: ListEntry, today: dt.date) -> str:
+    """The status a reader should see today: stored revocation or suspension first, then expiry."""
+    if entry.status in (REVOKED, SUSPENDED):
+        return entry.status
+    return EXPIRED if entry.expires_on < today else ACTIVE
+
+
+def exclusion_start(today: dt.date) -> dt.date:
+    return add_years(today, -current_app.config["DISHONESTY_EXCLUSION_YEARS"])
+
+
+def is_blocking(record: DishonestyRecord, today: dt.date) -> bool:
+    """A record excludes its subject while unrepaired and within the last three years."""
+    return record.repaired_on is None and exclusion_start(today) <= record.recorded_on <= today
+
+
+def blocking_record(subject_id: int, today: dt.date) -> DishonestyRecord | None:
+    return db.session.scalar(
+        sa.select(DishonestyRecord)
+        .where(DishonestyRecord.subject_id == subject_id,
+               DishonestyRecord.repaired_on.is_(None),
+               DishonestyRecord.recorded_on.between(exclusion_start(today), today))
+        .limit(1))
+
+
+def listing_refusal(subject: Subject, entries: list[ListEntry], today: dt.date) -> str | None:
+    """None when the subject may use incentives today, otherwise the API.md reason code."""
+    if blocking_record(subject.id, today) is not None:
+        return "excluded_dishonest"
+    statuses = {entry_status(entry, today) for entry in entries}
+    if ACTIVE in statuses:
+        return None
+    if SUSPENDED in statuses:
+        return "listing_suspended"
+    if EXPIRED in statuses:
+        return "listing_expired"
+    return "not_listed"
+
+
+def categories() -> list[ListCategory]:
+    """Every list category, persons first."""
+    return db.session.scalars(sa.select(ListCategory).order_by(ListCategory.kind.desc(), ListCategory.code)).all()
+
+
+def find_subject(kind: str, number: str) -> Subject | None:
+    return db.session.scalar(sa.select(Subject).where(Subject.id_hash == id_hash(kind, number)))
+
+
+def new_subject(kind: str, number: str, name: str) -> Subject:
+    """A subject for a validated ID number; the caller adds it to its transaction."""
+    return Subject(kind=kind, name=name, id_hash=id_hash(kind, number),
+                   id_masked=mask_id_number(number), qr_ref=new_qr_ref())
+
+
+def _get_entry(entry_id: int) -> ListEntry:
+    entry = db.session.get(ListEntry, entry_id)
+    if entry is None:
+        raise NotFound("entry_not_found", "名单条目不存在")
+    return entry
+
+
+def _require_reason(reason: str | None) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError("reason_required", "请填写理由", status=400, fields={"reason": "必填"})
+    return reason
+
+
+def extend_entry(entry_id: int, new_expires_on: dt.date, reason: str, actor: str) -> ListEntry:
+    """Extend an entry's validity (特殊情况延长), recorded with its reason."""
+    reason = _require_reason(reason)
+    entry = _get_entry(entry_id)
+    if entry.status == REVOKED:
+        raise Conflict("entry_revoked", "已撤销的名单条目不能延期")
+    if new_expires_on <= entry.expires_on:
+        raise DomainError("invalid_date", "新的有效期必须晚于当前有效期", fields={"expires_on": "必须晚于当前有效期"})
+    audit.record(actor, "entry.extend", "list_entry", entry.id, reason=reason,
+                 old_expires_on=entry.expires_on.isoformat(), new_expires_on=new_expires_on.isoformat())
+    entry.expires_on = new_expires_on
+    db.session.commit()
+    return entry
+
+
+def revoke_entry(entry_id: int, reason: str, actor: str) -> ListEntry:
+    """Revoke an entry for good, with its reason."""
+    reason = _require_reason(reason)
+    entry = _get_entry(entry_id)
+    if entry.status == REVOKED:
+        raise Conflict("entry_revoked", "名单条目已撤销")
+    audit.record(actor, "entry.revoke", "list_entry", entry.id, reason=reason, old_status=entry.status)
+    entry.status, entry.status_reason = REVOKED, reason
+    db.session.commit()
+    return entry
+
+
+def suspend_for_dishonesty(record: DishonestyRecord, actor: str, today: dt.date) -> list[int]:
+    """Suspend the subject's live entries because of a blocking record; part of the caller's transaction."""
+    if not is_blocking(record, today):
+        return []
+    entries = db.session.scalars(sa.select(ListEntry).where(
+        ListEntry.subject_id == record.subject_id, ListEntry.status == ACTIVE,
+        ListEntry.expires_on >= today)).all()
+    for entry in entries:
+        entry.status, entry.status_reason = SUSPENDED, f"严重失信记录（{record.authority} {record.recorded_on}）"
+    if entries:
+        audit.record(actor, "entry.suspend", "subject", record.subject_id,
+                     entry_ids=[entry.id for entry in entries], dishonesty_record_id=record.id)
+    return [entry.id for entry in entries]
+
+
+def add_dishonesty_record(subject: Subject, recorded_on: dt.date, authority: str, summary: str,
+                          actor: str, today: dt.date) -> DishonestyRecord:
+    """Record serious dishonesty and suspend the subject's entries at once."""
+    if recorded_on > today:
+        raise DomainError("future_date", "认定日期不能晚于今天", fields={"recorded_on": "不能晚于今天"})
+    exists = db.session.scalar(sa.select(DishonestyRecord.id).where(
+        DishonestyRecord.subject_id == subject.id, DishonestyRecord.recorded_on == recorded_on,
+        DishonestyRecord.authority == authority))
+    if exists:
+        raise Conflict("duplicate_record", "该失信记录已存在")
+    record = DishonestyRecord(subject=subject, recorded_on=recorded_on, authority=authority, summary=summary)
+    db.session.add(record)
+    db.session.flush()
+    audit.record(actor, "dishonesty.record", "subject", subject.id, dishonesty_record_id=record.id,
+                 recorded_on=recorded_on.isoformat(), authority=authority)
+    suspend_for_dishonesty(record, actor, today)
+    db.session.commit()
+    return record
+
+
+def repair_credit(record_id: int, reason: str, actor: str, today: dt.date) -> DishonestyRecord:
+    """Credit repair (信用修复): lift the record and restore entries it suspended once nothing else blocks."""
+    reason = _require_reason(reason)
+    record = db.session.get(DishonestyRecord, record_id)
+    if record is None:
+        raise NotFound("record_not_found", "失信记录不存在")
+    if record.repaired_on is not None:
+        raise Conflict("already_repaired", "该记录已完成信用修复")
+    record.repaired_on, record.repair_reason = today, reason
+    db.session.flush()
+    restored: list[int] = []
+    if blocking_record(record.subject_id, today) is None:
+        entries = db.session.scalars(sa.select(ListEntry).where(
+            ListEntry.subject_id == record.subject_id, ListEntry.status == SUSPENDED)).all()
+        for entry in entries:
+            entry.status, entry.status_reason = ACTIVE, None
+        restored = [entry.id for entry in entries]
+    audit.record(actor, "dishonesty.repair", "subject", record.subject_id, dishonesty_record_id=record.id,
+                 reason=reason, restored_entry_ids=restored)
+    db.session.commit()
+    return record
