@@ -137,7 +137,16 @@ def seed(today: dt.date, listed_count: int = 1000) -> list[DemoIdentity]:
     """Load the demo data once (deterministic for a given `today`); returns the identities worth trying."""
     if _already_seeded():
         raise Conflict("already_seeded", "演示数据已存在；如需重建请先清空数据库")
-    rng = random.Random(2026)
+    venues = seed_catalogue()
+    for code, venue in venues.items():
+        accounts.create_account(f"staff_{code.lower()}", STAFF_PASSWORD, "staff", ACTOR, venue_id=venue.id,
+                                display_name=f"{venue.name}柜台")
+    accounts.create_account("admin", ADMIN_PASSWORD, "admin", ACTOR, display_name="市信用办管理员")
+    return _seed_subjects(random.Random(2026), today, listed_count)
+
+
+def seed_catalogue() -> dict[str, Venue]:
+    """Departments, the annex categories, venues and measures, in one transaction; returns venues by code."""
     departments = {code: Department(code=code, name=name) for code, name in DEPARTMENTS}
     db.session.add_all(departments.values())
     db.session.add_all(ListCategory(code=code, name=name, kind=kind, department=departments[dept])
@@ -156,12 +165,7 @@ def seed(today: dt.date, listed_count: int = 1000) -> list[DemoIdentity]:
         if spec.get("withdrawn"):
             measure.status, measure.withdrawn_on = "withdrawn", dt.date(2026, 6, 30)
     db.session.commit()
-
-    for code, venue in venues.items():
-        accounts.create_account(f"staff_{code.lower()}", STAFF_PASSWORD, "staff", ACTOR, venue_id=venue.id,
-                                display_name=f"{venue.name}柜台")
-    accounts.create_account("admin", ADMIN_PASSWORD, "admin", ACTOR, display_name="市信用办管理员")
-    return _seed_subjects(rng, today, listed_count)
+    return venues
 
 
 def _seed_subjects(rng: random.Random, today: dt.date, listed_count: int) -> list[DemoIdentity]:

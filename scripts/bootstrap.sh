@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Idempotent set-up of a fresh machine: Debian packages, the virtualenv and the pinned Python packages.
+# Usage: scripts/bootstrap.sh [run|test]   ("test" adds PostgreSQL, Chromium, Xvfb and the test tools)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mode="${1:-run}"
+
+packages=(libzbar0 python3-venv)
+if [ "$mode" = test ]; then
+  packages+=(postgresql)
+fi
+missing=()
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "Installing Debian packages: ${missing[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+[ -x .venv/bin/python ] || python3 -m venv .venv
+requirements=(requirements.txt)
+[ "$mode" = test ] && requirements+=(requirements-dev.txt)
+stamp=".venv/.installed-$mode"
+digest="$(cat "${requirements[@]}" | sha256sum | cut -d' ' -f1)"
+if [ "$(cat "$stamp" 2>/dev/null)" != "$digest" ]; then
+  .venv/bin/python -m pip install -q --upgrade pip
+  .venv/bin/python -m pip install -q "${requirements[@]/#/-r}"
+  echo "$digest" > "$stamp"
+fi

@@ -1,0 +1,77 @@
+"""Test fixtures: each test gets a freshly migrated database (SQLite by default, PostgreSQL when TEST_DATABASE_URL is set)."""
+import datetime as dt
+import os
+import shutil
+
+import pytest
+import sqlalchemy as sa
+from flask_migrate import upgrade
+
+from app import create_app
+from app.extensions import db
+from app.services import demo
+
+POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
+TODAY = dt.date(2026, 11, 20)
+
+
+def pytest_report_header(config):
+    return f"database: {'PostgreSQL ' + POSTGRES_URL if POSTGRES_URL else 'SQLite (a migrated copy per test)'}"
+
+
+@pytest.fixture(scope="session")
+def migrated_database(tmp_path_factory):
+    """Apply the migrations once: into a template SQLite file, or into the PostgreSQL test database."""
+    if POSTGRES_URL:
+        engine = sa.create_engine(POSTGRES_URL)
+        with engine.begin() as connection:
+            connection.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        engine.dispose()
+        url = POSTGRES_URL
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('template') / 'template.sqlite3'}"
+    app = create_app("test", SQLALCHEMY_DATABASE_URI=url)
+    with app.app_context():
+        upgrade()
+        tables = [table.name for table in reversed(db.metadata.sorted_tables)]
+        db.engine.dispose()
+    return url, tables
+
+
+@pytest.fixture
+def database_url(migrated_database, tmp_path):
+    url, tables = migrated_database
+    if not POSTGRES_URL:
+        path = tmp_path / "test.sqlite3"
+        shutil.copyfile(url.removeprefix("sqlite:///"), path)
+        return f"sqlite:///{path}"
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+    return url
+
+
+@pytest.fixture
+def app(database_url):
+    app = create_app("test", SQLALCHEMY_DATABASE_URI=database_url)
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def today():
+    return TODAY
+
+
+@pytest.fixture
+def catalogue(app):
+    """Departments, the 18 annex categories, the demo venues and measures."""
+    return demo.seed_catalogue()

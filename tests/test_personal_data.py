@@ -1,0 +1,62 @@
+"""Personal data: no plaintext ID number anywhere in the database, the logs or the import report."""
+import logging
+import os
+import random
+
+import pytest
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.services import imports
+from app.services.demo import enterprise_code, person_id
+from tests.conftest import POSTGRES_URL
+
+
+def _import_sample(today, count=50):
+    rng = random.Random(7)
+    numbers = [person_id(rng) for _ in range(count)] + [enterprise_code(rng) for _ in range(5)]
+    rows = [f"person,某人{index},{number},P02,{today}" for index, number in enumerate(numbers[:count])]
+    rows += [f"enterprise,某公司{index},{number},E02,{today}" for index, number in enumerate(numbers[count:])]
+    rows.append(f"person,坏号码,{numbers[0][:-1]}0,P02,{today}")  # a refused row: its number must not leak either
+    data = ("kind,name,id_number,category,recognized_on\n" + "\n".join(rows)).encode()
+    report = imports.import_list("sample.csv", data, "test", today)
+    assert report.created == count + 5
+    return numbers, report
+
+
+def _every_value_in_the_database() -> str:
+    chunks = []
+    for table in db.metadata.sorted_tables:
+        chunks.extend(repr(tuple(row)) for row in db.session.execute(sa.select(table)))
+    return "\n".join(chunks)
+
+
+def test_no_plaintext_id_in_any_table(catalogue, today):
+    numbers, _ = _import_sample(today)
+    dump = _every_value_in_the_database()
+    for number in numbers:
+        assert number not in dump
+        assert number[:17] not in dump
+    assert numbers[0][:3] + "*" * 11 + numbers[0][-4:] in dump  # only the masked form is kept
+
+
+@pytest.mark.skipif(bool(POSTGRES_URL), reason="a SQLite file; on PostgreSQL the table scan above holds")
+def test_no_plaintext_id_in_the_database_file(app, catalogue, today):
+    """The raw SQLite file and its write-ahead log hold no ID number."""
+    numbers, _ = _import_sample(today)
+    db.session.remove()
+    db.engine.dispose()
+    path = app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")
+    raw = b"".join(open(candidate, "rb").read() for candidate in (path, path + "-wal")
+                   if os.path.exists(candidate))
+    assert raw
+    for number in numbers:
+        assert number.encode() not in raw
+
+
+def test_no_id_in_logs_or_report(catalogue, today, caplog):
+    caplog.set_level(logging.DEBUG)
+    numbers, report = _import_sample(today)
+    text = caplog.text + repr(report.as_dict())
+    for number in numbers:
+        assert number not in text
