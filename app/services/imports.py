@@ -151,10 +151,14 @@ def _records(filename: str, data: bytes, columns: dict[str, tuple[str, ...]], re
     if header is None or not any(_cell(cell) for cell in header):
         raise FileRefused(report, "empty_file", "文件为空或缺少表头")
     index = _header_index(header, columns, required, report)
+    data_rows = 0
     for row_number, row in enumerate(rows, start=2):
         values = {key: _cell(row[position]) if position < len(row) else "" for key, position in index.items()}
         if any(values.values()):
+            data_rows += 1
             yield row_number, values
+    if data_rows == 0:
+        raise FileRefused(report, "empty_file", "文件只有表头，没有数据行")
 
 
 def _parse_date(value: Any) -> dt.date:
@@ -266,12 +270,17 @@ def _blocked_subject_ids(subject_ids: list[int], today: dt.date) -> set[int]:
     return blocked
 
 
-def _check_name(row: _Row, subject: Subject | None, report: ImportReport) -> bool:
-    if subject is not None and subject.name != row.name:
-        report.refuse(row.number, "name", "name_mismatch",
-                      "名称与该证件号码已登记的名称不一致，请核实后联系市信用办更正")
-        return False
-    return True
+def _names_agree(rows: list[_Row], subjects: dict[str, Subject], report: ImportReport) -> list[_Row]:
+    """Rows whose name matches the one on record, or the first one the file gives for a new ID number."""
+    names = {id_hash: subject.name for id_hash, subject in subjects.items()}
+    agreeing = []
+    for row in rows:
+        if names.setdefault(row.id_hash, row.name) == row.name:
+            agreeing.append(row)
+        else:
+            report.refuse(row.number, "name", "name_mismatch",
+                          "名称与该证件号码已登记（或本文件前面行）的名称不一致，请核实后联系市信用办更正")
+    return agreeing
 
 
 def _create_subjects(rows: list[_Row], subjects: dict[str, Subject]) -> None:
@@ -304,10 +313,14 @@ def _close_batch(batch: ImportBatch, report: ImportReport, actor: str) -> None:
 
 
 def _each(records: Iterator[tuple[int, dict[str, Any]]], progress: Progress) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Pass the records through, telling `progress` every thousand rows and once more at the end."""
+    count = 0
     for count, record in enumerate(records, start=1):
         yield record
         if progress and count % 1000 == 0:
             progress(1000)
+    if progress and count % 1000:
+        progress(count % 1000)
 
 
 # ---- list import -----------------------------------------------------------------------------------------
@@ -337,14 +350,15 @@ def import_list(filename: str, data: bytes, actor: str, today: dt.date, progress
     subjects = _subjects_by_hash({row.id_hash for row in rows})
     blocked = _blocked_subject_ids([subject.id for subject in subjects.values()], today)
     accepted: list[_Row] = []
-    for row in rows:
+    for row in _names_agree(rows, subjects, report):
         subject = subjects.get(row.id_hash)
         if subject is not None and subject.id in blocked:
             report.refuse(row.number, "id_number", "excluded_dishonest",
                           "该主体近三年内有严重失信记录，不得列入守信激励对象名单")
-        elif _check_name(row, subject, report):
+        else:
             accepted.append(row)
 
+    report.errors.sort(key=lambda error: error["row"])
     _create_subjects(accepted, subjects)
     existing = _existing_entries([subjects[row.id_hash].id for row in accepted])
     new_entries, grade_changes = [], {}
@@ -362,8 +376,6 @@ def import_list(filename: str, data: bytes, actor: str, today: dt.date, progress
             report.unchanged += 1
         if grade_changed:
             grade_changes[subject.id] = row.grade
-    if progress:
-        progress(report.rows_total % 1000)
 
     if not new_entries and not grade_changes:
         db.session.rollback()
@@ -416,7 +428,8 @@ def import_dishonesty(filename: str, data: bytes, actor: str, today: dt.date,
         rows.append(row)
 
     subjects = _subjects_by_hash({row.id_hash for row in rows})
-    accepted = [row for row in rows if _check_name(row, subjects.get(row.id_hash), report)]
+    accepted = _names_agree(rows, subjects, report)
+    report.errors.sort(key=lambda error: error["row"])
     _create_subjects(accepted, subjects)
     existing = {tuple(key) for chunk in _chunked_ids(sorted({s.id for s in subjects.values()}))
                 for key in db.session.execute(sa.select(
