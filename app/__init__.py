@@ -3,6 +3,7 @@ import os
 
 from flask import Flask
 
+import miniprogram_api
 from app import cli
 from app.api import public
 from app.config import load_config
@@ -39,6 +40,7 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     api.ERROR_SCHEMA = ErrorSchema
     api.init_app(app)
+    api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         with app.app_context():
             configure_sqlite(db.engine)
@@ -47,3 +49,4 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     api.register_blueprint(public.health)
     api.register_blueprint(public.blp)
+    api.register_blueprint(miniprogram_api.blp)

@@ -27,6 +27,14 @@ class BaseConfig:
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
 
+    CITIZEN_TOKEN_IDLE_SECONDS = int(os.environ.get("CITIZEN_TOKEN_IDLE_SECONDS", 2 * 3600))
+    CITIZEN_TOKEN_LIFETIME_SECONDS = int(os.environ.get("CITIZEN_TOKEN_LIFETIME_SECONDS", 24 * 3600))
+    STAFF_TOKEN_IDLE_SECONDS = int(os.environ.get("STAFF_TOKEN_IDLE_SECONDS", 2 * 3600))
+    STAFF_TOKEN_LIFETIME_SECONDS = int(os.environ.get("STAFF_TOKEN_LIFETIME_SECONDS", 12 * 3600))
+    ADMIN_TOKEN_IDLE_SECONDS = int(os.environ.get("ADMIN_TOKEN_IDLE_SECONDS", 30 * 60))
+    ADMIN_TOKEN_LIFETIME_SECONDS = int(os.environ.get("ADMIN_TOKEN_LIFETIME_SECONDS", 8 * 3600))
+    LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
+
     LISTING_VALIDITY_YEARS = 2
     DISHONESTY_EXCLUSION_YEARS = 3
     MEASURE_MIN_VALIDITY_YEARS = 2
@@ -39,6 +47,10 @@ class BaseConfig:
         self.QR_SIGNING_KEYS = _keys(env.get("QR_SIGNING_KEYS")) or _keys(self.fallback("QR_SIGNING_KEYS"))
         self.QR_TTL_SECONDS = int(env.get("QR_TTL_SECONDS", "60"))
         self.DEV_LOGIN = env.get("DEV_LOGIN", "0") == "1"
+        self.GOV_IDP_TOKEN_URL = env.get("GOV_IDP_TOKEN_URL", "")
+        self.GOV_IDP_CLIENT_ID = env.get("GOV_IDP_CLIENT_ID", "")
+        self.GOV_IDP_CLIENT_SECRET = env.get("GOV_IDP_CLIENT_SECRET", "")
+        self.GOV_IDP_TIMEOUT_SECONDS = float(env.get("GOV_IDP_TIMEOUT_SECONDS", "5"))
 
     @staticmethod
     def default_database_url(instance_path: str) -> str:
@@ -82,6 +94,8 @@ class ProductionConfig(BaseConfig):
         super().__init__(instance_path)
         if self.DEV_LOGIN:
             raise ConfigError("DEV_LOGIN cannot be enabled in production")
+        if self.GOV_IDP_TOKEN_URL and not self.GOV_IDP_CLIENT_SECRET:
+            raise ConfigError("GOV_IDP_CLIENT_SECRET must be set when GOV_IDP_TOKEN_URL is")
 
 
 CONFIGS = {cls.ENV_NAME: cls for cls in (DevelopmentConfig, TestConfig, ProductionConfig)}

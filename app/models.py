@@ -212,3 +212,73 @@ class AuditEvent(db.Model):
     target_type: Mapped[str] = mapped_column(sa.String(40))
     target_id: Mapped[str | None] = mapped_column(sa.String(40))
     details: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+
+
+AUDIENCES = ("citizen", "staff", "admin")
+
+
+class AccessToken(db.Model):
+    """A server-side bearer token: only its hash is stored, so a leaked database cannot be replayed."""
+
+    __tablename__ = "access_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    audience: Mapped[str] = mapped_column(sa.String(16))
+    subject_id: Mapped[int | None] = mapped_column(sa.ForeignKey("subjects.id"), index=True)
+    account_id: Mapped[int | None] = mapped_column(sa.ForeignKey("accounts.id"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
+    last_used_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(Timestamp)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
+
+    __table_args__ = (
+        sa.CheckConstraint("audience IN ('citizen', 'staff', 'admin')", name="audience"),
+        sa.CheckConstraint("(audience = 'citizen') = (subject_id IS NOT NULL)", name="citizen_has_subject"),
+        sa.CheckConstraint("(audience = 'citizen') != (account_id IS NOT NULL)", name="one_principal"),
+    )
+
+
+class ScanAttempt(db.Model):
+    """Every verify or redeem at a counter, granted or refused, with who, where, when and why."""
+
+    __tablename__ = "scan_attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    action: Mapped[str] = mapped_column(sa.String(8))
+    venue_id: Mapped[int] = mapped_column(sa.ForeignKey("venues.id"), index=True)
+    staff_id: Mapped[int] = mapped_column(sa.ForeignKey("accounts.id"))
+    device: Mapped[str] = mapped_column(sa.String(80), default="")
+    subject_id: Mapped[int | None] = mapped_column(sa.ForeignKey("subjects.id"), index=True)
+    measure_id: Mapped[int | None] = mapped_column(sa.ForeignKey("measures.id"))
+    token_key: Mapped[str | None] = mapped_column(sa.String(24))
+    valid: Mapped[bool]
+    reason: Mapped[str | None] = mapped_column(sa.String(40))
+    at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow, index=True)
+
+    venue: Mapped[Venue] = relationship(lazy="joined")
+    subject: Mapped[Subject | None] = relationship()
+
+    __table_args__ = (sa.CheckConstraint("action IN ('verify', 'redeem')", name="action"),)
+
+
+class Redemption(db.Model):
+    """One incentive honoured; a QR code (token_key) can be redeemed once, enforced by a unique constraint."""
+
+    __tablename__ = "redemptions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_key: Mapped[str] = mapped_column(sa.String(24), unique=True)
+    idempotency_key: Mapped[str] = mapped_column(sa.String(80))
+    attempt_id: Mapped[int] = mapped_column(sa.ForeignKey("scan_attempts.id"))
+    subject_id: Mapped[int] = mapped_column(sa.ForeignKey("subjects.id"), index=True)
+    measure_id: Mapped[int] = mapped_column(sa.ForeignKey("measures.id"))
+    venue_id: Mapped[int] = mapped_column(sa.ForeignKey("venues.id"), index=True)
+    staff_id: Mapped[int] = mapped_column(sa.ForeignKey("accounts.id"))
+    benefit: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    redeemed_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow, index=True)
+
+    measure: Mapped[Measure] = relationship(lazy="joined")
+    venue: Mapped[Venue] = relationship(lazy="joined")
+
+    __table_args__ = (sa.UniqueConstraint("staff_id", "idempotency_key"),)

@@ -1,7 +1,8 @@
 """Marshmallow schemas shared by the API blueprints; they also generate the OpenAPI description."""
-from marshmallow import Schema, fields, validate
+from marshmallow import INCLUDE, Schema, fields, validate
 
 from app.models import SUBJECT_KINDS
+from app.services.identity import mask_name
 from app.services.measures import SCENARIOS
 
 
@@ -65,3 +66,75 @@ class CategorySchema(Schema):
 
 class CategoryListSchema(Schema):
     items = fields.List(fields.Nested(CategorySchema))
+
+
+class PageQuerySchema(Schema):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10_000))
+
+
+class SubjectSchema(Schema):
+    """A subject as its owner or staff may see it: masked name and ID number."""
+
+    id = fields.Integer()
+    kind = fields.String()
+    name_masked = fields.Function(lambda subject: mask_name(subject.kind, subject.name))
+    id_number_masked = fields.String(attribute="id_masked")
+    grade = fields.String(allow_none=True)
+
+
+class CategoryRefSchema(Schema):
+    code = fields.String()
+    name = fields.String()
+
+
+class EntrySchema(Schema):
+    id = fields.Integer()
+    category = fields.Nested(CategoryRefSchema)
+    recognized_on = fields.Date()
+    expires_on = fields.Date()
+    status = fields.String(metadata={"description": "active, expired, suspended, revoked or under_objection"})
+    status_reason = fields.String(allow_none=True)
+
+
+class MeSchema(Schema):
+    subject = fields.Nested(SubjectSchema)
+    listed = fields.Boolean()
+    refusal = fields.String(allow_none=True, metadata={"description": "why the subject may not use incentives now"})
+    entries = fields.List(fields.Nested(EntrySchema))
+    measures = fields.List(fields.Nested(MeasureSchema), metadata={"description": "benefit already worked out"})
+
+
+class LoginSchema(Schema):
+    """`provider` plus that provider's own fields (dev: kind, name, id_number or uscc; gov: code)."""
+
+    class Meta:
+        unknown = INCLUDE
+
+    provider = fields.String(required=True)
+
+
+class CitizenLoginResultSchema(Schema):
+    access_token = fields.String()
+    token_type = fields.String()
+    expires_in = fields.Integer()
+    subject = fields.Nested(SubjectSchema)
+
+
+class QrCodeSchema(Schema):
+    token = fields.String()
+    expires_at = fields.DateTime()
+    ttl = fields.Integer()
+    refresh_in = fields.Integer()
+
+
+class RedemptionItemSchema(Schema):
+    id = fields.Integer()
+    measure = fields.Function(lambda r: {"id": r.measure.id, "title": r.measure.title, "code": r.measure.code})
+    venue = fields.Nested(RefSchema)
+    redeemed_at = fields.DateTime()
+    benefit = fields.Dict()
+
+
+class RedemptionPageSchema(Schema):
+    items = fields.List(fields.Nested(RedemptionItemSchema))
+    next = fields.Integer(allow_none=True)

@@ -31,3 +31,14 @@ def create_account(username: str, password: str, role: str, actor: str, *, venue
     audit.record(actor, "account.create", "account", account.id, username=username, role=role, venue_id=venue_id)
     db.session.commit()
     return account
+
+
+def set_active(account_id: int, active: bool, actor: str) -> Account:
+    """Disable or re-enable an account; a disabled account's tokens fail on their next request."""
+    account = db.session.get(Account, account_id)
+    if account is None:
+        raise NotFound("account_not_found", "账号不存在")
+    account.active = active
+    audit.record(actor, "account.enable" if active else "account.disable", "account", account.id)
+    db.session.commit()
+    return account

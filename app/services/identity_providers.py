@@ -1,0 +1,133 @@
+"""Identity providers for citizen login: each turns a login request into a real-name identity it vouches for."""
+import datetime as dt
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+from flask import current_app
+from sqlalchemy.exc import IntegrityError
+
+from app.errors import DomainError
+from app.extensions import db
+from app.models import ENTERPRISE, Subject
+from app.services import lists, sessions
+from app.services.identity import normalize_id_number, parse_kind
+
+
+@dataclass(frozen=True)
+class VerifiedIdentity:
+    """Who the provider says the caller is; the ID number is already validated."""
+
+    kind: str
+    name: str
+    id_number: str
+
+
+class IdentityProvider(ABC):
+    """A way to prove a real-name identity (the dev form, or a government platform such as 粤省事/粤商通)."""
+
+    name: str
+
+    @abstractmethod
+    def enabled(self) -> bool:
+        """Whether this deployment accepts logins through this provider."""
+
+    @abstractmethod
+    def verify(self, payload: dict[str, Any]) -> VerifiedIdentity:
+        """Return the verified identity or raise a DomainError."""
+
+
+def _identity(kind_raw: Any, name_raw: Any, number_raw: Any) -> VerifiedIdentity:
+    fields = {}
+    kind = None
+    try:
+        kind = parse_kind(str(kind_raw or ""))
+    except DomainError as exc:
+        fields["kind"] = exc.message
+    name = str(name_raw or "").strip()
+    if not name or len(name) > 200:
+        fields["name"] = "姓名/名称必填，且不超过 200 个字符"
+    number = None
+    if kind:
+        try:
+            number = normalize_id_number(kind, str(number_raw or ""))
+        except DomainError as exc:
+            fields["uscc" if kind == ENTERPRISE else "id_number"] = exc.message
+    if fields:
+        raise DomainError("invalid_identity", "身份信息不正确", status=400, fields=fields)
+    return VerifiedIdentity(kind, name, number)
+
+
+class DevProvider(IdentityProvider):
+    """Development stand-in for a real-name provider: trusts the name and number typed in (DEV_LOGIN=1 only)."""
+
+    name = "dev"
+
+    def enabled(self) -> bool:
+        return current_app.config["DEV_LOGIN"]
+
+    def verify(self, payload: dict[str, Any]) -> VerifiedIdentity:
+        number = payload.get("uscc") if payload.get("kind") in (ENTERPRISE, "企业") else payload.get("id_number")
+        return _identity(payload.get("kind"), payload.get("name"), number)
+
+
+class GovProvider(IdentityProvider):
+    """A government real-name platform: the mini-program obtains a one-time code, the server exchanges it."""
+
+    name = "gov"
+
+    def enabled(self) -> bool:
+        return bool(current_app.config.get("GOV_IDP_TOKEN_URL"))
+
+    def verify(self, payload: dict[str, Any]) -> VerifiedIdentity:
+        code = payload.get("code")
+        if not isinstance(code, str) or not code or len(code) > 512:
+            raise DomainError("invalid_identity", "缺少授权码", status=400, fields={"code": "必填"})
+        config = current_app.config
+        try:
+            answer = requests.post(config["GOV_IDP_TOKEN_URL"], timeout=config["GOV_IDP_TIMEOUT_SECONDS"],
+                                   json={"client_id": config["GOV_IDP_CLIENT_ID"],
+                                         "client_secret": config["GOV_IDP_CLIENT_SECRET"], "code": code})
+        except requests.RequestException:
+            raise DomainError("identity_provider_unavailable", "实名认证服务暂不可用，请稍后重试", status=503) from None
+        if answer.status_code in (400, 401, 403, 404):
+            raise DomainError("identity_rejected", "授权码无效或已过期，请重新授权", status=401)
+        if answer.status_code != 200:
+            raise DomainError("identity_provider_unavailable", "实名认证服务暂不可用，请稍后重试", status=503)
+        try:
+            body = answer.json()
+            return _identity(body["kind"], body["name"], body["id_number"])
+        except (ValueError, KeyError, TypeError, DomainError):
+            raise DomainError("identity_provider_unavailable", "实名认证服务返回了无法识别的结果", status=503) from None
+
+
+def _first_login(identity: VerifiedIdentity) -> Subject:
+    """Create the subject of a first login; a concurrent first login of the same person wins the race harmlessly."""
+    subject = lists.new_subject(identity.kind, identity.id_number, identity.name)
+    db.session.add(subject)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        subject = lists.find_subject(identity.kind, identity.id_number)
+    return subject
+
+
+PROVIDERS: dict[str, IdentityProvider] = {provider.name: provider for provider in (DevProvider(), GovProvider())}
+
+
+def citizen_login(provider_name: Any, payload: dict[str, Any], now: dt.datetime) -> tuple[Subject, str, int]:
+    """Verify the identity through the named provider and open a session; an unlisted identity may log in too."""
+    provider = PROVIDERS.get(provider_name) if isinstance(provider_name, str) else None
+    if provider is None or not provider.enabled():
+        raise DomainError("unknown_provider", "不支持的登录方式", status=400,
+                          fields={"provider": "可选：" + ", ".join(p.name for p in PROVIDERS.values() if p.enabled())})
+    identity = provider.verify(payload)
+    subject = lists.find_subject(identity.kind, identity.id_number)
+    if subject is None:
+        subject = _first_login(identity)
+    elif subject.name != identity.name:
+        raise DomainError("identity_mismatch", "姓名/名称与证件号码不匹配", status=401)
+    token, lifetime = sessions.login_subject(subject, now)
+    return subject, token, lifetime

@@ -1,0 +1,112 @@
+"""Server-side access tokens: revocable at once, with idle and absolute lifetimes, one audience each."""
+import datetime as dt
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask import current_app
+from werkzeug.security import check_password_hash
+
+from app.errors import DomainError
+from app.extensions import db
+from app.models import AccessToken, Account, Subject
+from app.services import audit
+
+# Staff and admin tokens share the accounts table but never each other's audience.
+ROLE_AUDIENCE = {"staff": "staff", "admin": "admin", "reviewer": "admin", "reporter": "admin"}
+# Refreshing last_used_at on every request would turn each read into a write; a minute's precision is enough.
+TOUCH_INTERVAL = dt.timedelta(seconds=60)
+# A fixed hash to compare against when the username is unknown, so both paths take the same time.
+_DUMMY_HASH = "scrypt:32768:8:1$dummysaltdummys$" + "0" * 128
+
+
+class Unauthenticated(DomainError):
+    """No valid token: missing, unknown, revoked, expired, idle too long, or for another audience."""
+
+    status = 401
+
+
+@dataclass(frozen=True)
+class Session:
+    """Who a valid token stands for."""
+
+    token_id: int
+    audience: str
+    subject_id: int | None
+    account_id: int | None
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _lifetimes(audience: str) -> tuple[int, int]:
+    config = current_app.config
+    return config[f"{audience.upper()}_TOKEN_IDLE_SECONDS"], config[f"{audience.upper()}_TOKEN_LIFETIME_SECONDS"]
+
+
+def issue(audience: str, now: dt.datetime, *, subject_id: int | None = None,
+          account_id: int | None = None) -> tuple[str, int]:
+    """Create a token; returns (token, seconds until its absolute expiry). Part of the caller's transaction."""
+    token = secrets.token_urlsafe(32)
+    _, lifetime = _lifetimes(audience)
+    db.session.add(AccessToken(token_hash=_digest(token), audience=audience, subject_id=subject_id,
+                               account_id=account_id, created_at=now, last_used_at=now,
+                               expires_at=now + dt.timedelta(seconds=lifetime)))
+    return token, lifetime
+
+
+def authenticate(token: str | None, audience: str, now: dt.datetime) -> Session:
+    """The session of a bearer token for this audience, or Unauthenticated; disabled accounts fail at once."""
+    if not token:
+        raise Unauthenticated("unauthenticated", "请先登录")
+    row = db.session.execute(
+        sa.select(AccessToken.id, AccessToken.audience, AccessToken.subject_id, AccessToken.account_id,
+                  AccessToken.last_used_at, AccessToken.expires_at, AccessToken.revoked_at, Account.active)
+        .outerjoin(Account, Account.id == AccessToken.account_id)
+        .where(AccessToken.token_hash == _digest(token))).one_or_none()
+    if row is None or row.audience != audience or row.revoked_at is not None:
+        raise Unauthenticated("invalid_token", "登录凭证无效，请重新登录")
+    idle, _ = _lifetimes(audience)
+    last_used, expires = _aware(row.last_used_at), _aware(row.expires_at)
+    if now >= expires or now - last_used > dt.timedelta(seconds=idle):
+        raise Unauthenticated("token_expired", "登录已过期，请重新登录")
+    if row.account_id is not None and not row.active:
+        raise Unauthenticated("account_disabled", "账号已停用")
+    if now - last_used > TOUCH_INTERVAL:
+        db.session.execute(sa.update(AccessToken).where(AccessToken.id == row.id).values(last_used_at=now))
+        db.session.commit()
+    return Session(row.id, row.audience, row.subject_id, row.account_id)
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    """SQLite returns naive datetimes; every stored time is UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
+
+
+def revoke(session: Session, now: dt.datetime) -> None:
+    """Log out: the token stops working on the next request."""
+    db.session.execute(sa.update(AccessToken).where(AccessToken.id == session.token_id).values(revoked_at=now))
+    db.session.commit()
+
+
+def login_account(username: str, password: str, audience: str, now: dt.datetime) -> tuple[Account, str, int]:
+    """Check a staff or admin password; the same answer for an unknown user and a wrong password."""
+    account = db.session.scalar(sa.select(Account).where(Account.username == username))
+    password_ok = check_password_hash(account.password_hash if account else _DUMMY_HASH, password)
+    if account is None or not password_ok or ROLE_AUDIENCE[account.role] != audience:
+        raise Unauthenticated("invalid_credentials", "用户名或密码错误")
+    if not account.active:
+        raise Unauthenticated("account_disabled", "账号已停用")
+    token, lifetime = issue(audience, now, account_id=account.id)
+    audit.record(f"account:{account.id}", f"{audience}.login", "account", account.id)
+    db.session.commit()
+    return account, token, lifetime
+
+
+def login_subject(subject: Subject, now: dt.datetime) -> tuple[str, int]:
+    """Open a citizen session for a subject whose identity a provider has verified."""
+    token, lifetime = issue("citizen", now, subject_id=subject.id)
+    db.session.commit()
+    return token, lifetime
