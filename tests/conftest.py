@@ -54,7 +54,7 @@ def database_url(migrated_database, tmp_path):
 
 @pytest.fixture
 def app(database_url):
-    app = create_app("test", SQLALCHEMY_DATABASE_URI=database_url)
+    app = create_app("test", SQLALCHEMY_DATABASE_URI=database_url, DEV_LOGIN=True)
     with app.app_context():
         yield app
         db.session.remove()
