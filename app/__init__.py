@@ -5,7 +5,7 @@ from flask import Flask
 
 import miniprogram_api
 from app import cli
-from app.api import public
+from app.api import public, staff
 from app.config import load_config
 from app.errors import register_error_handlers
 from app.schemas import ErrorSchema
@@ -50,3 +50,4 @@ def register_blueprints(app: Flask) -> None:
     api.register_blueprint(public.health)
     api.register_blueprint(public.blp)
     api.register_blueprint(miniprogram_api.blp)
+    api.register_blueprint(staff.blp)

@@ -35,6 +35,9 @@ class BaseConfig:
     ADMIN_TOKEN_LIFETIME_SECONDS = int(os.environ.get("ADMIN_TOKEN_LIFETIME_SECONDS", 8 * 3600))
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
 
+    # How long after a successful verify a queued confirmation may still redeem the (by then expired) code.
+    REDEEM_GRACE_SECONDS = int(os.environ.get("REDEEM_GRACE_SECONDS", 24 * 3600))
+
     LISTING_VALIDITY_YEARS = 2
     DISHONESTY_EXCLUSION_YEARS = 3
     MEASURE_MIN_VALIDITY_YEARS = 2

@@ -13,7 +13,20 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
-Timestamp = sa.DateTime(timezone=True)
+class UTCDateTime(sa.TypeDecorator):
+    """Timezone-aware UTC datetimes on every database (SQLite would otherwise hand back naive ones)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        return value.astimezone(dt.timezone.utc) if value is not None and value.tzinfo else value
+
+    def process_result_value(self, value, dialect):
+        return value.replace(tzinfo=dt.timezone.utc) if value is not None and value.tzinfo is None else value
+
+
+Timestamp = UTCDateTime()
 JSONType = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
 
 PERSON, ENTERPRISE = "person", "enterprise"
@@ -278,6 +291,7 @@ class Redemption(db.Model):
     benefit: Mapped[dict[str, Any]] = mapped_column(JSONType)
     redeemed_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow, index=True)
 
+    attempt: Mapped[ScanAttempt] = relationship()
     measure: Mapped[Measure] = relationship(lazy="joined")
     venue: Mapped[Venue] = relationship(lazy="joined")
 

@@ -138,3 +138,93 @@ class RedemptionItemSchema(Schema):
 class RedemptionPageSchema(Schema):
     items = fields.List(fields.Nested(RedemptionItemSchema))
     next = fields.Integer(allow_none=True)
+
+
+class CredentialsSchema(Schema):
+    username = fields.String(required=True, validate=validate.Length(min=1, max=80))
+    password = fields.String(required=True, validate=validate.Length(min=1, max=200))
+
+
+class VenueSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    scenario = fields.String()
+
+
+class StaffSchema(Schema):
+    id = fields.Integer()
+    username = fields.String()
+    display_name = fields.String()
+
+
+class StaffLoginResultSchema(Schema):
+    access_token = fields.String()
+    token_type = fields.String()
+    expires_in = fields.Integer()
+    staff = fields.Nested(StaffSchema)
+    venue = fields.Nested(VenueSchema)
+
+
+class ScanSubjectSchema(Schema):
+    """What counter staff may see of a subject: enough to match the person, nothing more."""
+
+    kind = fields.String()
+    name_masked = fields.Function(lambda subject: mask_name(subject.kind, subject.name))
+    grade = fields.String(allow_none=True)
+
+
+class OfferSchema(Schema):
+    id = fields.Integer()
+    code = fields.String()
+    title = fields.String()
+    benefit = fields.Dict()
+
+
+class VerifyRequestSchema(Schema):
+    token = fields.String(required=True, validate=validate.Length(max=512))
+    device = fields.String(load_default="", validate=validate.Length(max=80))
+
+
+class VerifyResultSchema(Schema):
+    valid = fields.Boolean()
+    reason = fields.String(allow_none=True)
+    attempt_id = fields.Integer()
+    subject = fields.Nested(ScanSubjectSchema, allow_none=True)
+    measures = fields.List(fields.Nested(OfferSchema))
+    token_expires_at = fields.DateTime(allow_none=True)
+
+
+class RedeemRequestSchema(Schema):
+    token = fields.String(required=True, validate=validate.Length(max=512))
+    measure_id = fields.Integer(required=True, strict=True)
+    idempotency_key = fields.String(validate=validate.Length(min=8, max=80),
+                                    metadata={"description": "or the Idempotency-Key header"})
+    device = fields.String(load_default="", validate=validate.Length(max=80))
+
+
+class RedemptionSchema(Schema):
+    id = fields.Integer()
+    measure_id = fields.Integer()
+    benefit = fields.Dict()
+    redeemed_at = fields.DateTime()
+
+
+class RedeemResultSchema(Schema):
+    redemption = fields.Nested(RedemptionSchema)
+
+
+class AttemptSchema(Schema):
+    id = fields.Integer()
+    action = fields.String()
+    at = fields.DateTime()
+    valid = fields.Boolean()
+    reason = fields.String(allow_none=True)
+    staff_id = fields.Integer()
+    device = fields.String()
+    measure_id = fields.Integer(allow_none=True)
+    subject = fields.Nested(ScanSubjectSchema, allow_none=True)
+
+
+class AttemptPageSchema(Schema):
+    items = fields.List(fields.Nested(AttemptSchema))
+    next = fields.Integer(allow_none=True)

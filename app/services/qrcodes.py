@@ -83,7 +83,11 @@ def _b64_to_b32(part: bytes) -> str:
 
 
 def _b32_to_b64(part: str) -> bytes:
-    return base64_encode(base64.b32decode(part + "=" * (-len(part) % 8)))
+    """Inverse of _b64_to_b32; a non-canonical spelling (stray padding bits) is refused as malformed."""
+    raw = base64.b32decode(part + "=" * (-len(part) % 8))
+    if base64.b32encode(raw).decode().rstrip("=") != part:
+        raise ValueError("non-canonical base32")
+    return base64_encode(raw)
 
 
 def _ttl() -> int:
@@ -119,12 +123,21 @@ def verify(token: str, now: dt.datetime) -> VerifiedCode:
     signer = _ClockSigner(keys[key_ref], int(now.timestamp()) + CLOCK_LEEWAY_SECONDS)
     try:
         signed = b".".join([(key_ref + subject_ref + nonce).encode(), _b32_to_b64(stamp), _b32_to_b64(signature)])
+    except ValueError:
+        raise TokenRefused("token_malformed", "不是本平台的身份二维码") from None
+    try:
         _, issued = signer.unsign(signed, max_age=ttl + CLOCK_LEEWAY_SECONDS, return_timestamp=True)
     except SignatureExpired:
         raise TokenRefused("token_expired", "二维码已过期，请刷新后重新出示") from None
-    except (BadSignature, ValueError):
+    except BadSignature:
         raise TokenRefused("token_bad_signature", "二维码签名无效") from None
     return VerifiedCode(subject_ref, subject_ref + nonce, issued, issued + dt.timedelta(seconds=ttl))
+
+
+def token_key_of(token: str) -> str | None:
+    """The single-use key a well-formed token claims (unverified), used to recognise retries."""
+    match = _SHAPE.fullmatch(token.strip().upper())
+    return match.group(2) + match.group(3) if match else None
 
 
 def render_png(token: str, scale: int = 8) -> bytes:

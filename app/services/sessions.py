@@ -69,20 +69,14 @@ def authenticate(token: str | None, audience: str, now: dt.datetime) -> Session:
     if row is None or row.audience != audience or row.revoked_at is not None:
         raise Unauthenticated("invalid_token", "登录凭证无效，请重新登录")
     idle, _ = _lifetimes(audience)
-    last_used, expires = _aware(row.last_used_at), _aware(row.expires_at)
-    if now >= expires or now - last_used > dt.timedelta(seconds=idle):
+    if now >= row.expires_at or now - row.last_used_at > dt.timedelta(seconds=idle):
         raise Unauthenticated("token_expired", "登录已过期，请重新登录")
     if row.account_id is not None and not row.active:
         raise Unauthenticated("account_disabled", "账号已停用")
-    if now - last_used > TOUCH_INTERVAL:
+    if now - row.last_used_at > TOUCH_INTERVAL:
         db.session.execute(sa.update(AccessToken).where(AccessToken.id == row.id).values(last_used_at=now))
         db.session.commit()
     return Session(row.id, row.audience, row.subject_id, row.account_id)
-
-
-def _aware(moment: dt.datetime) -> dt.datetime:
-    """SQLite returns naive datetimes; every stored time is UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
 
 
 def revoke(session: Session, now: dt.datetime) -> None:
