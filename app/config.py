@@ -34,6 +34,7 @@ class BaseConfig:
     ADMIN_TOKEN_IDLE_SECONDS = int(os.environ.get("ADMIN_TOKEN_IDLE_SECONDS", 30 * 60))
     ADMIN_TOKEN_LIFETIME_SECONDS = int(os.environ.get("ADMIN_TOKEN_LIFETIME_SECONDS", 8 * 3600))
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
+    PASSWORD_HASH_METHOD = "scrypt"
 
     # How long after a successful verify a queued confirmation may still redeem the (by then expired) code.
     REDEEM_GRACE_SECONDS = int(os.environ.get("REDEEM_GRACE_SECONDS", 24 * 3600))
@@ -82,6 +83,8 @@ class TestConfig(DevelopmentConfig):
 
     ENV_NAME = "test"
     TESTING = True
+    # Hundreds of accounts are created per run; the strength of the hash is not what the tests examine.
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
     RATELIMIT_STORAGE_URI = "memory://"
 
 

@@ -1,5 +1,6 @@
 """Staff, reporter, reviewer and administrator accounts with hashed passwords."""
 import sqlalchemy as sa
+from flask import current_app
 from werkzeug.security import generate_password_hash
 
 from app.errors import Conflict, DomainError, NotFound
@@ -24,7 +25,8 @@ def create_account(username: str, password: str, role: str, actor: str, *, venue
         raise NotFound("venue_not_found", "实施单位不存在")
     if db.session.scalar(sa.select(Account.id).where(Account.username == username)):
         raise Conflict("username_taken", "用户名已存在")
-    account = Account(username=username, password_hash=generate_password_hash(password), role=role,
+    method = current_app.config["PASSWORD_HASH_METHOD"]
+    account = Account(username=username, password_hash=generate_password_hash(password, method=method), role=role,
                       venue_id=venue_id, department_id=department_id, display_name=display_name or username)
     db.session.add(account)
     db.session.flush()

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask import current_app
-from werkzeug.security import check_password_hash
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.errors import DomainError
 from app.extensions import db
@@ -17,8 +17,6 @@ from app.services import audit
 ROLE_AUDIENCE = {"staff": "staff", "admin": "admin", "reviewer": "admin", "reporter": "admin"}
 # Refreshing last_used_at on every request would turn each read into a write; a minute's precision is enough.
 TOUCH_INTERVAL = dt.timedelta(seconds=60)
-# A fixed hash to compare against when the username is unknown, so both paths take the same time.
-_DUMMY_HASH = "scrypt:32768:8:1$dummysaltdummys$" + "0" * 128
 
 
 class Unauthenticated(DomainError):
@@ -85,10 +83,21 @@ def revoke(session: Session, now: dt.datetime) -> None:
     db.session.commit()
 
 
+def _dummy_hash() -> str:
+    """A hash to check against when the username is unknown, so both paths take the same time."""
+    method = current_app.config["PASSWORD_HASH_METHOD"]
+    if method not in _DUMMY_HASHES:
+        _DUMMY_HASHES[method] = generate_password_hash(secrets.token_hex(16), method=method)
+    return _DUMMY_HASHES[method]
+
+
+_DUMMY_HASHES: dict[str, str] = {}
+
+
 def login_account(username: str, password: str, audience: str, now: dt.datetime) -> tuple[Account, str, int]:
     """Check a staff or admin password; the same answer for an unknown user and a wrong password."""
     account = db.session.scalar(sa.select(Account).where(Account.username == username))
-    password_ok = check_password_hash(account.password_hash if account else _DUMMY_HASH, password)
+    password_ok = check_password_hash(account.password_hash if account else _dummy_hash(), password)
     if account is None or not password_ok or ROLE_AUDIENCE[account.role] != audience:
         raise Unauthenticated("invalid_credentials", "用户名或密码错误")
     if not account.active:
