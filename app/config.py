@@ -14,13 +14,14 @@ class BaseConfig:
     """Settings shared by every environment; secrets are filled in by the subclasses."""
 
     ENV_NAME = "base"
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     JSON_AS_ASCII = False
     MAX_CONTENT_LENGTH = 32 * 1024 * 1024
 
     API_TITLE = "信易+ 守信激励"
     API_VERSION = "v1"
     OPENAPI_VERSION = "3.0.3"
+    # Every personal-data response is no-store, so ETags would only cost a hash per request.
+    ETAG_DISABLED = True
     OPENAPI_URL_PREFIX = "/api/v1"
     OPENAPI_JSON_PATH = "openapi.json"
 
@@ -46,6 +47,8 @@ class BaseConfig:
     def __init__(self, instance_path: str) -> None:
         env = os.environ
         self.SQLALCHEMY_DATABASE_URI = env.get("DATABASE_URL") or self.default_database_url(instance_path)
+        # A server connection can drop between requests; an embedded SQLite file cannot, so it is not pinged.
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": not self.SQLALCHEMY_DATABASE_URI.startswith("sqlite")}
         self.SECRET_KEY = env.get("SECRET_KEY") or self.fallback("SECRET_KEY")
         self.ID_HASH_KEY = env.get("ID_HASH_KEY") or self.fallback("ID_HASH_KEY")
         self.QR_SIGNING_KEYS = _keys(env.get("QR_SIGNING_KEYS")) or _keys(self.fallback("QR_SIGNING_KEYS"))

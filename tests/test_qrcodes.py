@@ -1,9 +1,12 @@
 """Identity QR tokens, through the service: signature, key rotation, age, shape, and what they carry."""
 import datetime as dt
 import hashlib
+import io
 
 import pytest
+import zxingcpp
 from itsdangerous import TimestampSigner
+from PIL import Image
 
 from app.services import qrcodes
 from app.services.qrcodes import TokenRefused
@@ -33,10 +36,13 @@ def test_every_code_is_different(app):
 
 
 def test_token_is_qr_alphanumeric_and_fits_version_3_m(app):
+    """41 characters of the QR alphanumeric set: version 3-M holds 61 of them."""
     token = qrcodes.issue(REF, NOW).token
-    assert set(token) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567.")
-    code = qrcodes.qr_code(token)
-    assert code.mode == "alphanumeric" and code.error == "M" and code.version <= 3
+    assert set(token) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567.") and len(token) == 41
+    image = Image.open(io.BytesIO(qrcodes.render_png(token, scale=1)))
+    assert (image.width - 8 - 17) / 4 <= 3  # modules = 17 + 4 × version, plus a 4-module quiet zone each side
+    decoded = zxingcpp.read_barcodes(image)
+    assert [(symbol.text, symbol.extra["ECLevel"]) for symbol in decoded] == [(token, "M")]
 
 
 def test_token_carries_no_personal_data(app):

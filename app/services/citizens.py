@@ -87,10 +87,11 @@ def profile(subject_id: int, today: dt.date) -> tuple[Standing, list[Offer]]:
 
 def issue_code(subject_id: int, today: dt.date, now: dt.datetime) -> qrcodes.IssuedCode:
     """A fresh identity code for a subject who may use incentives today; refused with the listing reason."""
-    position = standing(get_subject(subject_id), today)
-    if position.refusal:
-        raise Forbidden(position.refusal, REFUSAL_MESSAGES[position.refusal])
-    return qrcodes.issue(position.subject.qr_ref, now)
+    qr_ref = lists.eligible_qr_ref(subject_id, today)
+    if qr_ref is None:
+        refusal = standing(get_subject(subject_id), today).refusal or "not_listed"
+        raise Forbidden(refusal, REFUSAL_MESSAGES[refusal])
+    return qrcodes.issue(qr_ref, now)
 
 
 def redemptions(subject_id: int, page: int) -> tuple[list[Redemption], int | None]:

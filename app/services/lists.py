@@ -63,6 +63,23 @@ def categories() -> list[ListCategory]:
     return db.session.scalars(sa.select(ListCategory).order_by(ListCategory.kind.desc(), ListCategory.code)).all()
 
 
+# Built once: the hot path of issuing a code. Must agree with listing_refusal (the tests hold both to the same cases).
+_ELIGIBLE_REF = (
+    sa.select(Subject.qr_ref)
+    .where(Subject.id == sa.bindparam("subject_id"),
+           sa.exists().where(ListEntry.subject_id == Subject.id, ListEntry.status == ACTIVE,
+                             ListEntry.expires_on >= sa.bindparam("today")),
+           ~sa.exists().where(DishonestyRecord.subject_id == Subject.id, DishonestyRecord.repaired_on.is_(None),
+                              DishonestyRecord.recorded_on.between(sa.bindparam("since"), sa.bindparam("today")))))
+
+
+def eligible_qr_ref(subject_id: int, today: dt.date) -> str | None:
+    """The subject's QR reference when they may use incentives today, in one query; None otherwise."""
+    with db.engine.connect() as connection:
+        return connection.scalar(_ELIGIBLE_REF, {"subject_id": subject_id, "today": today,
+                                                 "since": exclusion_start(today)})
+
+
 def find_subject(kind: str, number: str) -> Subject | None:
     return db.session.scalar(sa.select(Subject).where(Subject.id_hash == id_hash(kind, number)))
 

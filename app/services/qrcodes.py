@@ -3,7 +3,7 @@
 A token is `KKSSSSSSSSNNNNNN.TTTTTTT.GGGGGGGGGGGGGGGG`: key reference (2), the subject's opaque reference (8) and a
 random nonce (6), then itsdangerous's timestamp and an 80-bit HMAC-SHA256 signature. itsdangerous writes the last two
 in URL-safe base64; they are carried in base32 instead so the whole token uses the QR alphanumeric alphabet
-(upper case, digits, '.'), which is what keeps the code at version 3 for a webcam at arm's length.
+(upper case, digits, '.'), which keeps the code at version 3 for a webcam at arm's length.
 """
 import base64
 import datetime as dt
@@ -14,8 +14,10 @@ import secrets
 from dataclasses import dataclass
 from functools import lru_cache
 
-import segno
+import numpy as np
+import zxingcpp
 from flask import current_app
+from PIL import Image
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner
 from itsdangerous.encoding import base64_decode, base64_encode
 from itsdangerous.signer import HMACAlgorithm
@@ -141,11 +143,9 @@ def token_key_of(token: str) -> str | None:
 
 
 def render_png(token: str, scale: int = 8) -> bytes:
-    """The token as a QR code PNG at error-correction level M."""
+    """The token as a QR code (level M, quiet zone included) in a 1-bit PNG; zxing-cpp does it in under a millisecond."""
+    symbol = zxingcpp.create_barcode(token, zxingcpp.BarcodeFormat.QRCode, ec_level="M")
+    image = Image.fromarray(np.asarray(symbol.to_image(scale=1))).convert("1")
     buffer = io.BytesIO()
-    qr_code(token).save(buffer, kind="png", scale=scale, border=4)
+    image.resize((image.width * scale, image.height * scale), Image.Resampling.NEAREST).save(buffer, "PNG")
     return buffer.getvalue()
-
-
-def qr_code(token: str) -> segno.QRCode:
-    return segno.make_qr(token, error="m", boost_error=False)

@@ -55,15 +55,21 @@ def issue(audience: str, now: dt.datetime, *, subject_id: int | None = None,
     return token, lifetime
 
 
+# Built once: this runs on every authenticated request.
+_SESSION_BY_TOKEN = (
+    sa.select(AccessToken.id, AccessToken.audience, AccessToken.subject_id, AccessToken.account_id,
+              AccessToken.last_used_at, AccessToken.expires_at, AccessToken.revoked_at, Account.active)
+    .outerjoin(Account, Account.id == AccessToken.account_id)
+    .where(AccessToken.token_hash == sa.bindparam("token_hash")))
+
+
 def authenticate(token: str | None, audience: str, now: dt.datetime) -> Session:
     """The session of a bearer token for this audience, or Unauthenticated; disabled accounts fail at once."""
     if not token:
         raise Unauthenticated("unauthenticated", "请先登录")
-    row = db.session.execute(
-        sa.select(AccessToken.id, AccessToken.audience, AccessToken.subject_id, AccessToken.account_id,
-                  AccessToken.last_used_at, AccessToken.expires_at, AccessToken.revoked_at, Account.active)
-        .outerjoin(Account, Account.id == AccessToken.account_id)
-        .where(AccessToken.token_hash == _digest(token))).one_or_none()
+    # Authentication reads outside the request's unit of work: a pooled connection, no ORM session (hot path).
+    with db.engine.connect() as connection:
+        row = connection.execute(_SESSION_BY_TOKEN, {"token_hash": _digest(token)}).one_or_none()
     if row is None or row.audience != audience or row.revoked_at is not None:
         raise Unauthenticated("invalid_token", "登录凭证无效，请重新登录")
     idle, _ = _lifetimes(audience)
@@ -72,8 +78,8 @@ def authenticate(token: str | None, audience: str, now: dt.datetime) -> Session:
     if row.account_id is not None and not row.active:
         raise Unauthenticated("account_disabled", "账号已停用")
     if now - row.last_used_at > TOUCH_INTERVAL:
-        db.session.execute(sa.update(AccessToken).where(AccessToken.id == row.id).values(last_used_at=now))
-        db.session.commit()
+        with db.engine.begin() as connection:
+            connection.execute(sa.update(AccessToken).where(AccessToken.id == row.id).values(last_used_at=now))
     return Session(row.id, row.audience, row.subject_id, row.account_id)
 
 
