@@ -1,0 +1,67 @@
+"""Headless mode: frames from image or video files, one JSON line per decision on standard output."""
+import json
+import sys
+import time
+from collections.abc import Iterator
+from typing import TextIO
+
+import cv2
+
+from scanner_client.core import Decision, Scanner
+from scanner_client.outbox import Outcome
+
+RETRY_INTERVAL_SECONDS = 1.0
+
+
+def frames(images: list[str], video: str | None) -> Iterator[tuple[str, object]]:
+    """(source name, BGR frame) for each image, then each frame of the video."""
+    for path in images:
+        frame = cv2.imread(path)
+        if frame is None:
+            print(f"cannot read image {path}", file=sys.stderr)
+            continue
+        yield path, frame
+    if video:
+        capture = cv2.VideoCapture(video)
+        number = 0
+        while True:
+            ok, frame = capture.read()
+            if not ok:
+                break
+            yield f"{video}#{number}", frame
+            number += 1
+        capture.release()
+
+
+def _emit(decision: Decision, out: TextIO) -> None:
+    out.write(json.dumps(decision.as_json(), ensure_ascii=False) + "\n")
+    out.flush()
+
+
+def _emit_acknowledgement(outcome: Outcome, out: TextIO) -> None:
+    _emit(Decision("outbox", outcome.token, outcome.state == "acknowledged", outcome.refusal, None, [],
+                   redemption=outcome.redemption, extra={"acknowledged": outcome.state == "acknowledged"}), out)
+
+
+def run(scanner: Scanner, images: list[str], video: str | None, confirm: int | None, drain_seconds: float,
+        out: TextIO = sys.stdout) -> int:
+    """Process every frame, then keep retrying queued confirmations for up to `drain_seconds`; 3 if some remain."""
+    for outcome in scanner.retry_pending():
+        if outcome.state != "pending":
+            _emit_acknowledgement(outcome, out)
+    for source, frame in frames(images, video):
+        for token in scanner.new_tokens(frame):
+            decision = scanner.verify(token, source)
+            if confirm is not None and decision.valid:
+                decision = scanner.confirm(decision, confirm)
+            _emit(decision, out)
+    deadline = time.monotonic() + drain_seconds
+    while scanner.outbox.pending_count() and time.monotonic() < deadline:
+        time.sleep(RETRY_INTERVAL_SECONDS)
+        for outcome in scanner.retry_pending():
+            if outcome.state != "pending":
+                _emit_acknowledgement(outcome, out)
+    left = scanner.outbox.pending_count()
+    if left:
+        print(f"{left} confirmation(s) still queued; they are sent on the next start", file=sys.stderr)
+    return 3 if left else 0
