@@ -4,8 +4,9 @@ import os
 from flask import Flask
 
 import miniprogram_api
+import miniprogram_api.cases
 from app import cli
-from app.api import public, staff
+from app.api import admin, public, staff
 from app.config import load_config
 from app.errors import register_error_handlers
 from app.schemas import ErrorSchema
@@ -50,4 +51,6 @@ def register_blueprints(app: Flask) -> None:
     api.register_blueprint(public.health)
     api.register_blueprint(public.blp)
     api.register_blueprint(miniprogram_api.blp)
+    api.register_blueprint(miniprogram_api.cases.blp)
     api.register_blueprint(staff.blp)
+    api.register_blueprint(admin.blp)

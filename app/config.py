@@ -40,6 +40,9 @@ class BaseConfig:
     # How long after a successful verify a queued confirmation may still redeem the (by then expired) code.
     REDEEM_GRACE_SECONDS = int(os.environ.get("REDEEM_GRACE_SECONDS", 24 * 3600))
 
+    OBJECTION_DECISION_WORKING_DAYS = int(os.environ.get("OBJECTION_DECISION_WORKING_DAYS", 5))
+    COMPLAINT_REPLY_WORKING_DAYS = int(os.environ.get("COMPLAINT_REPLY_WORKING_DAYS", 10))
+
     LISTING_VALIDITY_YEARS = 2
     DISHONESTY_EXCLUSION_YEARS = 3
     MEASURE_MIN_VALIDITY_YEARS = 2
@@ -53,6 +56,8 @@ class BaseConfig:
         self.ID_HASH_KEY = env.get("ID_HASH_KEY") or self.fallback("ID_HASH_KEY")
         self.QR_SIGNING_KEYS = _keys(env.get("QR_SIGNING_KEYS")) or _keys(self.fallback("QR_SIGNING_KEYS"))
         self.QR_TTL_SECONDS = int(env.get("QR_TTL_SECONDS", "60"))
+        # Outside any web root; only the API hands files out, to their owner and to reviewers.
+        self.EVIDENCE_DIR = env.get("EVIDENCE_DIR") or os.path.join(instance_path, "evidence")
         self.DEV_LOGIN = env.get("DEV_LOGIN", "0") == "1"
         self.GOV_IDP_TOKEN_URL = env.get("GOV_IDP_TOKEN_URL", "")
         self.GOV_IDP_CLIENT_ID = env.get("GOV_IDP_CLIENT_ID", "")

@@ -1,7 +1,8 @@
 """Marshmallow schemas shared by the API blueprints; they also generate the OpenAPI description."""
 from marshmallow import INCLUDE, Schema, fields, validate
 
-from app.models import SUBJECT_KINDS
+from app.models import SUBJECT_KINDS, utcnow
+from app.services import cases, evidence
 from app.services.identity import mask_name
 from app.services.measures import SCENARIOS
 
@@ -93,6 +94,7 @@ class EntrySchema(Schema):
     recognized_on = fields.Date()
     expires_on = fields.Date()
     status = fields.String(metadata={"description": "active, expired, suspended, revoked or under_objection"})
+    status_before_objection = fields.String(metadata={"description": "what decides eligibility while under objection"})
     status_reason = fields.String(allow_none=True)
 
 
@@ -228,3 +230,148 @@ class AttemptSchema(Schema):
 class AttemptPageSchema(Schema):
     items = fields.List(fields.Nested(AttemptSchema))
     next = fields.Integer(allow_none=True)
+
+
+class CaseEventSchema(Schema):
+    from_status = fields.String(allow_none=True)
+    to_status = fields.String()
+    actor = fields.Function(lambda event: event.actor.split(":")[0])
+    note = fields.String(allow_none=True)
+    at = fields.DateTime()
+
+
+class EvidenceSchema(Schema):
+    id = fields.Integer()
+    original_name = fields.String(data_key="filename")
+    content_type = fields.String()
+    size = fields.Integer()
+
+
+def _history(case_type: str) -> fields.Function:
+    return fields.Function(lambda case: CaseEventSchema(many=True).dump(cases.history(case_type, case.id)))
+
+
+def _evidence(case_type: str) -> fields.Function:
+    return fields.Function(lambda case: EvidenceSchema(many=True).dump(evidence.for_case(case_type, case.id)))
+
+
+def _overdue() -> fields.Function:
+    return fields.Function(lambda case: cases.is_overdue(case, utcnow()))
+
+
+class ObjectionSchema(Schema):
+    id = fields.Integer()
+    type = fields.String()
+    status = fields.String()
+    entry_id = fields.Integer(allow_none=True)
+    attempt_id = fields.Integer(allow_none=True)
+    statement = fields.String()
+    decision_reason = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+    decided_at = fields.DateTime(allow_none=True)
+    due_at = fields.DateTime()
+    overdue = _overdue()
+    history = _history("objection")
+    evidence = _evidence("objection")
+
+
+class ComplaintSchema(Schema):
+    id = fields.Integer()
+    kind = fields.String()
+    content = fields.String()
+    status = fields.String()
+    venue_id = fields.Integer(allow_none=True)
+    measure_id = fields.Integer(allow_none=True)
+    redemption_id = fields.Integer(allow_none=True)
+    reply = fields.String(allow_none=True)
+    replied_at = fields.DateTime(allow_none=True)
+    rating = fields.Integer(allow_none=True)
+    rating_comment = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+    due_at = fields.DateTime()
+    overdue = _overdue()
+    history = _history("complaint")
+    evidence = _evidence("complaint")
+
+
+class ReviewObjectionSchema(ObjectionSchema):
+    """A reviewer's view: the subject, masked."""
+
+    subject = fields.Nested(SubjectSchema)
+
+
+class ReviewComplaintSchema(ComplaintSchema):
+    subject = fields.Nested(SubjectSchema)
+    assignee_id = fields.Integer(allow_none=True)
+
+
+class ObjectionListSchema(Schema):
+    items = fields.List(fields.Nested(ObjectionSchema))
+
+
+class ComplaintListSchema(Schema):
+    items = fields.List(fields.Nested(ComplaintSchema))
+
+
+class ReviewObjectionPageSchema(Schema):
+    items = fields.List(fields.Nested(ReviewObjectionSchema))
+    next = fields.Integer(allow_none=True)
+
+
+class ReviewComplaintPageSchema(Schema):
+    items = fields.List(fields.Nested(ReviewComplaintSchema))
+    next = fields.Integer(allow_none=True)
+
+
+class ReviewQuerySchema(PageQuerySchema):
+    status = fields.String()
+    overdue = fields.Boolean(load_default=False)
+
+
+class RatingSchema(Schema):
+    score = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=5))
+    comment = fields.String(validate=validate.Length(max=500))
+
+
+class DecisionSchema(Schema):
+    outcome = fields.String(required=True, validate=validate.OneOf(("upheld", "rejected")))
+    reason = fields.String(validate=validate.Length(max=2000))
+    correction = fields.Dict(metadata={"description": "补录/更正：{category, recognized_on}"})
+
+
+class ReplySchema(Schema):
+    reply = fields.String(required=True)
+
+
+class AssignSchema(Schema):
+    assignee_id = fields.Integer(required=True, strict=True)
+
+
+class MessageSchema(Schema):
+    id = fields.Integer()
+    title = fields.String()
+    body = fields.String()
+    case_type = fields.String(allow_none=True)
+    case_id = fields.Integer(allow_none=True)
+    created_at = fields.DateTime()
+    read_at = fields.DateTime(allow_none=True)
+
+
+class MessagePageSchema(Schema):
+    items = fields.List(fields.Nested(MessageSchema))
+    next = fields.Integer(allow_none=True)
+    unread = fields.Integer()
+
+
+class AdminSchema(Schema):
+    id = fields.Integer()
+    username = fields.String()
+    display_name = fields.String()
+    role = fields.String()
+
+
+class AdminLoginResultSchema(Schema):
+    access_token = fields.String()
+    token_type = fields.String()
+    expires_in = fields.Integer()
+    admin = fields.Nested(AdminSchema)

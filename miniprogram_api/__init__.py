@@ -43,9 +43,9 @@ def logout():
 @blp.response(200, MeSchema)
 def me():
     """身份核对: masked identity, every entry with its status, and the measures usable now with their benefit."""
-    position, offers = citizens.profile(g.session.subject_id, today())
+    position, entries, offers = citizens.profile(g.session.subject_id, today())
     return {"subject": position.subject, "listed": position.listed, "refusal": position.refusal,
-            "entries": position.entries, "measures": offers}
+            "entries": entries, "measures": offers}
 
 
 @blp.route("/me/qrcode")

@@ -5,8 +5,9 @@ from functools import wraps
 from flask import g, request
 from flask_smorest import Blueprint
 
+from app.errors import Forbidden
 from app.models import utcnow
-from app.services import sessions
+from app.services import accounts, sessions
 
 BEARER_SECURITY = [{"bearerAuth": []}]
 
@@ -25,6 +26,20 @@ def login_required(audience: str) -> Callable:
             return view(*args, **kwargs)
 
         return Blueprint.doc(security=BEARER_SECURITY)(wrapper)
+    return decorator
+
+
+def roles_required(*roles: str) -> Callable:
+    """Require an admin-audience token whose account has one of `roles` (checked on every request)."""
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            g.account = accounts.get_account(g.session.account_id)
+            if g.account.role not in roles:
+                raise Forbidden("forbidden_role", "当前角色无权执行此操作")
+            return view(*args, **kwargs)
+
+        return login_required("admin")(wrapper)
     return decorator
 
 

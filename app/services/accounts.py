@@ -35,6 +35,13 @@ def create_account(username: str, password: str, role: str, actor: str, *, venue
     return account
 
 
+def get_account(account_id: int) -> Account:
+    account = db.session.get(Account, account_id)
+    if account is None:
+        raise NotFound("account_not_found", "账号不存在")
+    return account
+
+
 def set_active(account_id: int, active: bool, actor: str) -> Account:
     """Disable or re-enable an account; a disabled account's tokens fail on their next request."""
     account = db.session.get(Account, account_id)

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from app.errors import Forbidden, NotFound
 from app.extensions import db
 from app.models import ListEntry, Measure, Redemption, Subject
-from app.services import lists, qrcodes
+from app.services import cases, lists, qrcodes
 from app.services.grades import meets
 from app.services.measures import benefit_for, catalogue
 
@@ -34,8 +34,11 @@ class Offer:
 
 @dataclass(frozen=True)
 class EntryView:
+    """An entry with today's status; while an objection is open the citizen sees under_objection."""
+
     entry: ListEntry
     status: str
+    status_before_objection: str | None = None
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.entry, name)
@@ -74,15 +77,26 @@ def offers(position: Standing, today: dt.date, measures: list[Measure] | None = 
     subject = position.subject
     active_categories = {view.category.code for view in position.entries if view.status == lists.ACTIVE}
     candidates = measures if measures is not None else catalogue(today, kind=subject.kind)
-    return [Offer(measure, benefit_for(measure.benefit, subject.grade)) for measure in candidates
-            if subject.kind in measure.kinds and meets(subject.grade, measure.min_grade)
+    return offers_for(subject.kind, subject.grade, active_categories, candidates)
+
+
+def offers_for(kind: str, grade: str | None, active_categories: set[str], measures) -> list[Offer]:
+    """Of `measures`, those a listed subject of this kind, grade and active list categories may use."""
+    return [Offer(measure, benefit_for(measure.benefit, grade)) for measure in measures
+            if kind in measure.kinds and meets(grade, measure.min_grade)
             and (not measure.category_codes or active_categories & set(measure.category_codes))]
 
 
-def profile(subject_id: int, today: dt.date) -> tuple[Standing, list[Offer]]:
-    """身份核对: the subject, every entry with today's status, and the measures open to them now."""
+def profile(subject_id: int, today: dt.date) -> tuple[Standing, list[EntryView], list[Offer]]:
+    """身份核对: the subject, every entry as the citizen should see it today, and the measures open to them now.
+
+    An entry under objection is shown so, but eligibility still follows its status before the objection.
+    """
     position = standing(get_subject(subject_id), today)
-    return position, offers(position, today)
+    disputed = cases.entries_under_objection(subject_id)
+    shown = [EntryView(view.entry, "under_objection", view.status) if view.entry.id in disputed else view
+             for view in position.entries]
+    return position, shown, offers(position, today)
 
 
 def issue_code(subject_id: int, today: dt.date, now: dt.datetime) -> qrcodes.IssuedCode:

@@ -10,6 +10,10 @@ def add_years(day: dt.date, years: int) -> dt.date:
         return dt.date(day.year + years, 3, 1)
 
 
+# The credit office's time: Asia/Shanghai is UTC+8 all year (no daylight saving).
+LOCAL_TZ = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
+
+
 def today() -> dt.date:
-    """The local calendar date of the credit office (Asia/Shanghai, UTC+8, no daylight saving)."""
-    return (dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=8)).date()
+    """The local calendar date of the credit office."""
+    return dt.datetime.now(LOCAL_TZ).date()

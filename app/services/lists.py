@@ -46,7 +46,18 @@ def blocking_record(subject_id: int, today: dt.date) -> DishonestyRecord | None:
 
 def listing_refusal(subject: Subject, entries: list[ListEntry], today: dt.date) -> str | None:
     """None when the subject may use incentives today, otherwise the API.md reason code."""
-    if blocking_record(subject.id, today) is not None:
+    return refusal_of(blocking_record(subject.id, today) is not None, entries, today)
+
+
+def blocking_exists(subject_id: sa.ColumnElement) -> sa.Exists:
+    """blocking_record as an EXISTS for prebuilt statements, over the bind parameters `since` and `today`."""
+    return sa.exists().where(DishonestyRecord.subject_id == subject_id, DishonestyRecord.repaired_on.is_(None),
+                             DishonestyRecord.recorded_on.between(sa.bindparam("since"), sa.bindparam("today")))
+
+
+def refusal_of(blocked: bool, entries, today: dt.date) -> str | None:
+    """listing_refusal once it is known whether a dishonesty record blocks; `entries` need status and expires_on."""
+    if blocked:
         return "excluded_dishonest"
     statuses = {entry_status(entry, today) for entry in entries}
     if ACTIVE in statuses:

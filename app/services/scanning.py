@@ -1,6 +1,12 @@
-"""Counter scanning (扫码确认): verify a citizen's code, redeem one measure, and log every attempt."""
+"""Counter scanning (扫码确认): verify a citizen's code, redeem one measure, and log every attempt.
+
+verify and redeem are the counters' hot path: a few statements built once at module level, run on one pooled
+connection without loading ORM objects. Nothing is cached between scans: the staff member's venue, the venue's
+measures, the subject's list standing and the code's single use are read live every time.
+"""
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
@@ -8,103 +14,214 @@ from sqlalchemy.exc import IntegrityError
 
 from app.errors import Conflict, DomainError, NotFound
 from app.extensions import db
-from app.models import Account, Measure, Redemption, ScanAttempt, Subject
-from app.services import audit, citizens, qrcodes
+from app.models import Account, AuditEvent, ListCategory, ListEntry, Measure, Redemption, ScanAttempt, Subject
+from app.services import citizens, lists, qrcodes
 from app.services.grades import meets
+from app.services.identity import mask_name
 from app.services.measures import is_current
 
 PAGE_SIZE = 30
 
 
 @dataclass(frozen=True)
+class ScanSubject:
+    """Whose a genuine code is: what staff may see, and what the rules need."""
+
+    id: int
+    kind: str
+    name: str
+    grade: str | None
+
+    @property
+    def name_masked(self) -> str:
+        return mask_name(self.kind, self.name)
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """A logged scan attempt (one scan_attempts row)."""
+
+    id: int
+    valid: bool
+    reason: str | None
+    token_key: str | None
+    subject_id: int | None
+
+
+@dataclass(frozen=True)
 class Verification:
     """What staff see after a scan: the attempt, and for a genuine live code whose it is and what applies here."""
 
-    attempt: ScanAttempt
-    subject: Subject | None
+    attempt: Attempt
+    subject: ScanSubject | None
     offers: list[citizens.Offer]
     token_expires_at: dt.datetime | None
 
 
-def _staff(staff_id: int) -> Account:
-    account = db.session.get(Account, staff_id)
-    if account is None or account.role != "staff":
+@dataclass(frozen=True)
+class Redeemed:
+    """A redemption as the counter's answer shows it (as stored: a replay shows the same)."""
+
+    id: int
+    measure_id: int
+    benefit: dict[str, Any]
+    redeemed_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class _Standing:
+    subject: ScanSubject | None
+    used: bool
+    blocked: bool
+    entries: list[sa.Row]
+
+
+# ---- statements, built once ----------------------------------------------------------------------------------
+
+_MEASURE = (Measure.id, Measure.code, Measure.title, Measure.provider_id, Measure.kinds, Measure.category_codes,
+            Measure.min_grade, Measure.benefit, Measure.status, Measure.valid_from, Measure.valid_to)
+_EARLIER = (Redemption.id.label("earlier_id"), Redemption.token_key.label("earlier_token_key"),
+            Redemption.measure_id.label("earlier_measure_id"), Redemption.benefit.label("earlier_benefit"),
+            Redemption.redeemed_at.label("earlier_redeemed_at"))
+
+# verify: the staff member's venue and the venue's published measures (whether current today is checked in Python).
+_STAFF_AND_MEASURES = (
+    sa.select(Account.role, Account.venue_id, *_MEASURE)
+    .select_from(Account)
+    .outerjoin(Measure, sa.and_(Measure.provider_id == Account.venue_id, Measure.status == "published"))
+    .where(Account.id == sa.bindparam("staff_id"))
+    .order_by(Measure.id))
+
+# redeem: the staff member's venue, the redemption an earlier request with this key made, and the measure.
+_STAFF_REPLAY_AND_MEASURE = (
+    sa.select(Account.role, Account.venue_id, *_EARLIER, *_MEASURE)
+    .select_from(Account)
+    .outerjoin(Redemption, sa.and_(Redemption.staff_id == Account.id,
+                                   Redemption.idempotency_key == sa.bindparam("idempotency_key")))
+    .outerjoin(Measure, Measure.id == sa.bindparam("measure_id"))
+    .where(Account.id == sa.bindparam("staff_id")))
+
+_REPLAY = sa.select(*_EARLIER).where(Redemption.staff_id == sa.bindparam("staff_id"),
+                                     Redemption.idempotency_key == sa.bindparam("idempotency_key"))
+
+# The subject a code names, live: whether the code was redeemed, whether dishonesty blocks, every list entry.
+_STANDING = (
+    sa.select(Subject.id, Subject.kind, Subject.name, Subject.grade,
+              sa.exists().where(Redemption.token_key == sa.bindparam("token_key")).label("used"),
+              lists.blocking_exists(Subject.id).label("blocked"),
+              ListEntry.id.label("entry_id"), ListEntry.status, ListEntry.expires_on,
+              ListCategory.code.label("category"))
+    .select_from(Subject)
+    .outerjoin(ListEntry, ListEntry.subject_id == Subject.id)
+    .outerjoin(ListCategory, ListCategory.id == ListEntry.category_id)
+    .where(Subject.qr_ref == sa.bindparam("subject_ref")))
+
+_VERIFIED_LIVE_AT = (
+    sa.select(ScanAttempt.at)
+    .where(ScanAttempt.token_key == sa.bindparam("token_key"), ScanAttempt.venue_id == sa.bindparam("venue_id"),
+           ScanAttempt.action == "verify", ScanAttempt.valid.is_(True), ScanAttempt.at >= sa.bindparam("since"))
+    .order_by(ScanAttempt.at).limit(1))
+
+_INSERT_ATTEMPT = sa.insert(ScanAttempt)
+_INSERT_REDEMPTION = sa.insert(Redemption).returning(Redemption.id, Redemption.benefit, Redemption.redeemed_at)
+_INSERT_AUDIT = sa.insert(AuditEvent)
+
+
+# ---- shared steps ----------------------------------------------------------------------------------------------
+
+def _venue_of(row: sa.Row | None) -> int:
+    """The staff member's venue; only staff scan."""
+    if row is None or row.role != "staff":
         raise NotFound("account_not_found", "账号不存在")
-    return account
+    return row.venue_id
 
 
-def _venue_measures(venue_id: int, today: dt.date) -> list[Measure]:
-    measures = db.session.scalars(sa.select(Measure).where(Measure.provider_id == venue_id,
-                                                           Measure.status == "published")).all()
-    return [measure for measure in measures if is_current(measure, today)]
+def _standing(connection: sa.Connection, code: qrcodes.VerifiedCode, today: dt.date) -> _Standing:
+    rows = connection.execute(_STANDING, {"subject_ref": code.subject_ref, "token_key": code.token_key,
+                                          "today": today, "since": lists.exclusion_start(today)}).all()
+    if not rows:
+        return _Standing(None, False, False, [])
+    first = rows[0]
+    return _Standing(ScanSubject(first.id, first.kind, first.name, first.grade), bool(first.used),
+                     bool(first.blocked), [row for row in rows if row.entry_id is not None])
 
 
-def _subject_by_ref(subject_ref: str) -> Subject | None:
-    return db.session.scalar(sa.select(Subject).where(Subject.qr_ref == subject_ref))
+def _refusal(standing: _Standing, today: dt.date) -> str | None:
+    if standing.subject is None:
+        return "not_listed"
+    if standing.used:
+        return "token_used"
+    return lists.refusal_of(standing.blocked, standing.entries, today)
 
 
-def _no_offer_reason(subject: Subject, measures: list[Measure]) -> str:
+def _offers(standing: _Standing, measures: list, today: dt.date) -> list[citizens.Offer]:
+    """citizens.offers for a listed subject, from the rows read at this scan."""
+    active = {entry.category for entry in standing.entries if lists.entry_status(entry, today) == lists.ACTIVE}
+    return citizens.offers_for(standing.subject.kind, standing.subject.grade, active, measures)
+
+
+def _no_offer_reason(subject: ScanSubject, measures: list) -> str:
     """grade_too_low when a measure here would apply but for the grade, otherwise no_applicable_measure."""
     if any(subject.kind in measure.kinds and not meets(subject.grade, measure.min_grade) for measure in measures):
         return "grade_too_low"
     return "no_applicable_measure"
 
 
-def _used(token_key: str) -> bool:
-    return db.session.scalar(sa.select(Redemption.id).where(Redemption.token_key == token_key)) is not None
+def _log(connection: sa.Connection, values: dict[str, Any]) -> Attempt:
+    """Insert an attempt into the connection's transaction; the caller commits."""
+    attempt_id = connection.execute(_INSERT_ATTEMPT, values).inserted_primary_key[0]
+    return Attempt(attempt_id, values["valid"], values["reason"], values["token_key"], values["subject_id"])
 
+
+# ---- verify ----------------------------------------------------------------------------------------------------
 
 def verify(token: str, staff_id: int, device: str, now: dt.datetime, today: dt.date) -> Verification:
     """Check a scanned string against signature, age, single use and the subject's live standing; log the attempt."""
-    staff = _staff(staff_id)
-    attempt = ScanAttempt(action="verify", venue_id=staff.venue_id, staff_id=staff.id, device=device, valid=False,
-                          at=now)
-    subject, offers, expires_at = None, [], None
-    try:
-        code = qrcodes.verify(token, now)
-    except qrcodes.TokenRefused as refused:
-        attempt.reason = refused.code
-    else:
-        attempt.token_key, expires_at = code.token_key, code.expires_at
-        subject = _subject_by_ref(code.subject_ref)
-        attempt.reason = _refusal(code.token_key, subject, today)
-        if attempt.reason is None:
-            measures = _venue_measures(staff.venue_id, today)
-            offers = citizens.offers(citizens.standing(subject, today), today, measures)
-            attempt.reason = None if offers else _no_offer_reason(subject, measures)
-        attempt.subject_id = subject.id if subject else None
-    attempt.valid = attempt.reason is None
-    db.session.add(attempt)
-    db.session.commit()
+    with db.engine.connect() as connection:
+        rows = connection.execute(_STAFF_AND_MEASURES, {"staff_id": staff_id}).all()
+        venue_id = _venue_of(rows[0] if rows else None)
+        subject, offers, token_key, expires_at = None, [], None, None
+        try:
+            code = qrcodes.verify(token, now)
+        except qrcodes.TokenRefused as refused:
+            reason = refused.code
+        else:
+            token_key, expires_at = code.token_key, code.expires_at
+            standing = _standing(connection, code, today)
+            subject = standing.subject
+            reason = _refusal(standing, today)
+            if reason is None:
+                measures = [row for row in rows if row.id is not None and is_current(row, today)]
+                offers = _offers(standing, measures, today)
+                reason = None if offers else _no_offer_reason(subject, measures)
+        attempt = _log(connection, {"action": "verify", "venue_id": venue_id, "staff_id": staff_id, "device": device,
+                                    "subject_id": subject.id if subject else None, "measure_id": None,
+                                    "token_key": token_key, "valid": reason is None, "reason": reason, "at": now})
+        connection.commit()
     return Verification(attempt, subject, offers, expires_at)
 
 
-def _refusal(token_key: str, subject: Subject | None, today: dt.date) -> str | None:
-    if subject is None:
-        return "not_listed"
-    if _used(token_key):
-        return "token_used"
-    return citizens.standing(subject, today).refusal
+# ---- redeem ----------------------------------------------------------------------------------------------------
 
-
-def _refuse(attempt: ScanAttempt, code: str, message: str, status: int = 422) -> DomainError:
+def _refuse(connection: sa.Connection, attempt: dict[str, Any], code: str, message: str,
+            status: int = 422) -> DomainError:
     """Log the refused attempt in its own transaction and build the error to raise."""
-    attempt.valid, attempt.reason = False, code
-    db.session.add(attempt)
-    db.session.commit()
+    _log(connection, attempt | {"valid": False, "reason": code})
+    connection.commit()
     return (Conflict if status == 409 else DomainError)(code, message, status=status)
 
 
-def _replay(staff_id: int, idempotency_key: str, token_key: str | None, measure_id: int) -> Redemption | None:
+def _earlier(row: sa.Row | None, token_key: str | None, measure_id: int) -> Redeemed | None:
     """The redemption an earlier request with this key made, if any; the same key for another request is a conflict."""
-    earlier = db.session.scalar(sa.select(Redemption).where(Redemption.staff_id == staff_id,
-                                                            Redemption.idempotency_key == idempotency_key))
-    if earlier is not None and (earlier.token_key != token_key or earlier.measure_id != measure_id):
+    if row is None or row.earlier_id is None:
+        return None
+    if row.earlier_token_key != token_key or row.earlier_measure_id != measure_id:
         raise Conflict("idempotency_key_reused", "该幂等键已用于另一次核销")
-    return earlier
+    return Redeemed(row.earlier_id, row.earlier_measure_id, row.earlier_benefit, row.earlier_redeemed_at)
 
 
-def _live_code(token: str, token_key: str | None, venue_id: int, now: dt.datetime) -> qrcodes.VerifiedCode:
+def _live_code(connection: sa.Connection, token: str, token_key: str | None, venue_id: int,
+               now: dt.datetime) -> qrcodes.VerifiedCode:
     """The code if live now — or if it was verified live at this venue and the confirmation arrives within the grace.
 
     A confirmation queued by a scanner that lost the network reaches the server after the code's minute is up;
@@ -116,75 +233,86 @@ def _live_code(token: str, token_key: str | None, venue_id: int, now: dt.datetim
         if refused.code != "token_expired" or token_key is None:
             raise
         grace = dt.timedelta(seconds=current_app.config["REDEEM_GRACE_SECONDS"])
-        verified_at = db.session.scalar(
-            sa.select(ScanAttempt.at).where(ScanAttempt.token_key == token_key, ScanAttempt.venue_id == venue_id,
-                                            ScanAttempt.action == "verify", ScanAttempt.valid.is_(True),
-                                            ScanAttempt.at >= now - grace)
-            .order_by(ScanAttempt.at).limit(1))
+        verified_at = connection.scalar(_VERIFIED_LIVE_AT, {"token_key": token_key, "venue_id": venue_id,
+                                                            "since": now - grace})
         if verified_at is None:
             raise
         return qrcodes.verify(token, verified_at)
 
 
 def redeem(token: str, measure_id: int, idempotency_key: str, staff_id: int, device: str, now: dt.datetime,
-           today: dt.date) -> tuple[Redemption, bool]:
+           today: dt.date) -> tuple[Redeemed, bool]:
     """Redeem one measure with a code, once; returns (redemption, replayed). Refusals are logged and raised."""
-    staff = _staff(staff_id)
     token_key = qrcodes.token_key_of(token)
-    earlier = _replay(staff.id, idempotency_key, token_key, measure_id)
-    if earlier is not None:
-        return earlier, True
-    attempt = ScanAttempt(action="redeem", venue_id=staff.venue_id, staff_id=staff.id, device=device,
-                          measure_id=measure_id, token_key=token_key, valid=False, at=now)
-    measure = db.session.get(Measure, measure_id)
-    if measure is None:
-        raise NotFound("measure_not_found", "激励措施不存在")
-    try:
-        code = _live_code(token, token_key, staff.venue_id, now)
-    except qrcodes.TokenRefused as refused:
-        raise _refuse(attempt, refused.code, refused.message) from None
-    subject = _subject_by_ref(code.subject_ref)
-    attempt.subject_id = subject.id if subject else None
-    if measure.provider_id != staff.venue_id:
-        raise _refuse(attempt, "measure_not_at_venue", "该激励措施不由本单位实施")
-    if not is_current(measure, today):
-        raise _refuse(attempt, "measure_withdrawn", "该激励措施已停止实施")
-    reason = _refusal(code.token_key, subject, today)
-    if reason == "token_used":
-        raise _refuse(attempt, reason, "该二维码已使用，请刷新后重新出示", status=409)
-    if reason:
-        raise _refuse(attempt, reason, citizens.REFUSAL_MESSAGES.get(reason, "不符合守信激励条件"))
-    offers = citizens.offers(citizens.standing(subject, today), today, [measure])
-    if not offers:
-        reason = _no_offer_reason(subject, [measure])
-        raise _refuse(attempt, reason, "信用等级不足" if reason == "grade_too_low" else "该主体不适用此激励措施")
-    return _record(attempt, subject, measure, offers[0].benefit, idempotency_key, staff.id, now)
-
-
-def _record(attempt: ScanAttempt, subject: Subject, measure: Measure, benefit: dict, idempotency_key: str,
-            staff_id: int, now: dt.datetime) -> tuple[Redemption, bool]:
-    """Insert the attempt and the redemption together; the unique token_key settles any race between scanners."""
-    attempt.valid = True
-    db.session.add(attempt)
-    redemption = Redemption(token_key=attempt.token_key, idempotency_key=idempotency_key, attempt=attempt,
-                            subject_id=subject.id, measure_id=measure.id, venue_id=attempt.venue_id,
-                            staff_id=staff_id, benefit=benefit, redeemed_at=now)
-    db.session.add(redemption)
-    try:
-        db.session.flush()
-    except IntegrityError:
-        db.session.rollback()
-        earlier = _replay(staff_id, idempotency_key, attempt.token_key, measure.id)
+    with db.engine.connect() as connection:
+        row = connection.execute(_STAFF_REPLAY_AND_MEASURE, {
+            "staff_id": staff_id, "idempotency_key": idempotency_key, "measure_id": measure_id}).one_or_none()
+        venue_id = _venue_of(row)
+        earlier = _earlier(row, token_key, measure_id)
         if earlier is not None:
             return earlier, True
-        attempt = ScanAttempt(action="redeem", venue_id=attempt.venue_id, staff_id=staff_id, device=attempt.device,
-                              measure_id=measure.id, token_key=attempt.token_key, subject_id=subject.id,
-                              valid=False, at=now)
-        raise _refuse(attempt, "token_used", "该二维码已使用，请刷新后重新出示", status=409) from None
-    audit.record(f"staff:{staff_id}", "redemption.create", "redemption", redemption.id,
-                 measure_id=measure.id, venue_id=attempt.venue_id, subject_id=subject.id)
-    db.session.commit()
-    return redemption, False
+        measure = row  # its measure columns
+        if measure.id is None:
+            raise NotFound("measure_not_found", "激励措施不存在")
+        attempt = {"action": "redeem", "venue_id": venue_id, "staff_id": staff_id, "device": device,
+                   "subject_id": None, "measure_id": measure_id, "token_key": token_key, "valid": False,
+                   "reason": None, "at": now}
+        try:
+            code = _live_code(connection, token, token_key, venue_id, now)
+        except qrcodes.TokenRefused as refused:
+            raise _refuse(connection, attempt, refused.code, refused.message) from None
+        standing = _standing(connection, code, today)
+        subject = standing.subject
+        attempt["subject_id"] = subject.id if subject else None
+        if measure.provider_id != venue_id:
+            raise _refuse(connection, attempt, "measure_not_at_venue", "该激励措施不由本单位实施")
+        if not is_current(measure, today):
+            raise _refuse(connection, attempt, "measure_withdrawn", "该激励措施已停止实施")
+        reason = _refusal(standing, today)
+        if reason == "token_used":
+            raise _refuse(connection, attempt, reason, "该二维码已使用，请刷新后重新出示", status=409)
+        if reason:
+            raise _refuse(connection, attempt, reason, citizens.REFUSAL_MESSAGES.get(reason, "不符合守信激励条件"))
+        offers = _offers(standing, [measure], today)
+        if not offers:
+            reason = _no_offer_reason(subject, [measure])
+            raise _refuse(connection, attempt, reason,
+                          "信用等级不足" if reason == "grade_too_low" else "该主体不适用此激励措施")
+        return _record(connection, attempt, offers[0].benefit, idempotency_key)
+
+
+def _record(connection: sa.Connection, attempt: dict[str, Any], benefit: dict,
+            idempotency_key: str) -> tuple[Redeemed, bool]:
+    """Insert the attempt, the redemption and its audit event together; the unique token_key settles any race."""
+    attempt = attempt | {"valid": True}
+    staff_id, measure_id = attempt["staff_id"], attempt["measure_id"]
+    try:
+        attempt_id = _log(connection, attempt).id
+        stored = connection.execute(_INSERT_REDEMPTION, {
+            "token_key": attempt["token_key"], "idempotency_key": idempotency_key, "attempt_id": attempt_id,
+            "subject_id": attempt["subject_id"], "measure_id": measure_id, "venue_id": attempt["venue_id"],
+            "staff_id": staff_id, "benefit": benefit, "redeemed_at": attempt["at"]}).one()
+    except IntegrityError:
+        connection.rollback()
+        earlier = _earlier(connection.execute(_REPLAY, {"staff_id": staff_id, "idempotency_key": idempotency_key})
+                           .one_or_none(), attempt["token_key"], measure_id)
+        if earlier is not None:
+            return earlier, True
+        raise _refuse(connection, attempt, "token_used", "该二维码已使用，请刷新后重新出示", status=409) from None
+    # audit.record's event, inserted on this connection with the redemption.
+    connection.execute(_INSERT_AUDIT, {
+        "actor": f"staff:{staff_id}", "action": "redemption.create", "target_type": "redemption",
+        "target_id": str(stored.id),
+        "details": {"measure_id": measure_id, "venue_id": attempt["venue_id"], "subject_id": attempt["subject_id"]}})
+    connection.commit()
+    return Redeemed(stored.id, measure_id, stored.benefit, stored.redeemed_at), False
+
+
+def _staff(staff_id: int) -> Account:
+    account = db.session.get(Account, staff_id)
+    if account is None or account.role != "staff":
+        raise NotFound("account_not_found", "账号不存在")
+    return account
 
 
 def history(staff_id: int, page: int) -> tuple[list[ScanAttempt], int | None]:
