@@ -256,7 +256,7 @@ class ScanAttempt(db.Model):
     valid: Mapped[bool]
     reason: Mapped[str | None] = mapped_column(sa.String(40))
     # Set when an upheld objection finds this refusal was wrong.
-    overturned_by_objection_id: Mapped[int | None] = mapped_column(sa.ForeignKey("objections.id"))
+    overturned_by_objection_id: Mapped[int | None] = mapped_column(sa.ForeignKey("objections.id", use_alter=True))
     at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow, index=True)
 
     venue: Mapped[Venue] = relationship(lazy="joined")
