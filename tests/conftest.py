@@ -53,8 +53,9 @@ def database_url(migrated_database, tmp_path):
 
 
 @pytest.fixture
-def app(database_url):
-    app = create_app("test", SQLALCHEMY_DATABASE_URI=database_url, DEV_LOGIN=True)
+def app(database_url, tmp_path):
+    app = create_app("test", SQLALCHEMY_DATABASE_URI=database_url, DEV_LOGIN=True,
+                     EVIDENCE_DIR=str(tmp_path / "evidence"))
     with app.app_context():
         yield app
         db.session.remove()
