@@ -11,7 +11,7 @@ from openpyxl import Workbook
 
 from app import cli as cli_module
 from app.extensions import db
-from app.models import AuditEvent, DishonestyRecord, ImportBatch, ListEntry, Subject
+from app.models import AuditEvent, Department, DishonestyRecord, ImportBatch, ListEntry, Subject
 from app.services import demo, imports, lists
 
 ACTOR = "test-importer"
@@ -476,3 +476,15 @@ def test_cli_dishonesty_import(catalogue, run_cli):
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["created"] == 1
     assert count(DishonestyRecord) == 1
+
+
+def test_a_department_reporter_imports_only_their_own_categories(app, catalogue, today):
+    """市税务局 may report A级纳税人 (E02) but not 道德模范 (P02)."""
+    tax = db.session.scalar(sa.select(Department).where(Department.code == "SWJ"))
+    rng = random.Random(99)
+    data = (f"kind,name,id_number,category,recognized_on\n"
+            f"enterprise,某纳税企业,{demo.enterprise_code(rng)},E02,{today}\n"
+            f"person,某人,{demo.person_id(rng)},P02,{today}\n").encode()
+    report = imports.import_list("t.csv", data, "reporter:1", today, department_id=tax.id)
+    assert report.created == 1
+    assert [(error["row"], error["code"]) for error in report.errors] == [(3, "category_not_allowed")]

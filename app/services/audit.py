@@ -1,8 +1,13 @@
 """The append-only audit log: every service that changes something records it here, in its own transaction."""
+import datetime as dt
 from typing import Any
+
+import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import AuditEvent
+
+PAGE_SIZE = 50
 
 
 def record(actor: str, action: str, target_type: str, target_id: Any = None, **details: Any) -> AuditEvent:
@@ -11,3 +16,19 @@ def record(actor: str, action: str, target_type: str, target_id: Any = None, **d
                        target_id=None if target_id is None else str(target_id), details=details)
     db.session.add(event)
     return event
+
+
+def events(actor: str | None, action: str | None, start: dt.datetime | None, end: dt.datetime | None,
+           page: int) -> tuple[list[AuditEvent], int | None]:
+    """The log, newest first, filtered by actor, action (prefix, e.g. `entry.`) and time."""
+    query = sa.select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+    if actor:
+        query = query.where(AuditEvent.actor == actor)
+    if action:
+        query = query.where(AuditEvent.action.startswith(action))
+    if start:
+        query = query.where(AuditEvent.at >= start)
+    if end:
+        query = query.where(AuditEvent.at < end)
+    rows = db.session.scalars(query.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)).all()
+    return rows[:PAGE_SIZE], page + 1 if len(rows) > PAGE_SIZE else None

@@ -325,8 +325,12 @@ def _each(records: Iterator[tuple[int, dict[str, Any]]], progress: Progress) -> 
 
 # ---- list import -----------------------------------------------------------------------------------------
 
-def import_list(filename: str, data: bytes, actor: str, today: dt.date, progress: Progress = None) -> ImportReport:
-    """Import a list file; refused rows are reported, the rest go in one transaction, a re-import changes nothing."""
+def import_list(filename: str, data: bytes, actor: str, today: dt.date, progress: Progress = None,
+                department_id: int | None = None) -> ImportReport:
+    """Import a list file; refused rows are reported, the rest go in one transaction, a re-import changes nothing.
+
+    A department reporter (`department_id`) may import only their own department's categories.
+    """
     report = ImportReport(kind="list", filename=filename)
     categories: dict[str, ListCategory] = {}
     for category in db.session.scalars(sa.select(ListCategory)):
@@ -338,6 +342,10 @@ def import_list(filename: str, data: bytes, actor: str, today: dt.date, progress
         report.rows_total += 1
         row = _validate_list_row(row_number, values, categories, today, report)
         if row is None:
+            continue
+        if department_id is not None and row.category.department_id != department_id:
+            report.refuse(row_number, "category", "category_not_allowed",
+                          f"名单类别“{row.category.name}”不由本单位报送")
             continue
         key = (row.id_hash, row.category.id)
         if key in first_seen:

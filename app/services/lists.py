@@ -6,10 +6,10 @@ from flask import current_app
 
 from app.errors import Conflict, DomainError, NotFound
 from app.extensions import db
-from app.models import DishonestyRecord, ListCategory, ListEntry, Subject
+from app.models import ENTERPRISE, PERSON, DishonestyRecord, ListCategory, ListEntry, Subject
 from app.services import audit
 from app.services.dates import add_years
-from app.services.identity import id_hash, mask_id_number, new_qr_ref
+from app.services.identity import id_hash, mask_id_number, new_qr_ref, normalize_id_number
 
 ACTIVE, EXPIRED, SUSPENDED, REVOKED = "active", "expired", "suspended", "revoked"
 
@@ -89,6 +89,23 @@ def eligible_qr_ref(subject_id: int, today: dt.date) -> str | None:
     with db.engine.connect() as connection:
         return connection.scalar(_ELIGIBLE_REF, {"subject_id": subject_id, "today": today,
                                                  "since": exclusion_start(today)})
+
+
+def search_subjects(query: str, limit: int = 50) -> list[Subject]:
+    """By ID number (the keyed hash of a valid number of either kind) or by part of the name."""
+    query = query.strip()
+    hashes = []
+    for kind in (PERSON, ENTERPRISE):
+        try:
+            hashes.append(id_hash(kind, normalize_id_number(kind, query)))
+        except DomainError:
+            continue
+    if hashes:
+        return db.session.scalars(sa.select(Subject).where(Subject.id_hash.in_(hashes))).all()
+    if not query:
+        return []
+    return db.session.scalars(sa.select(Subject).where(Subject.name.contains(query, autoescape=True))
+                              .order_by(Subject.name).limit(limit)).all()
 
 
 def find_subject(kind: str, number: str) -> Subject | None:

@@ -6,7 +6,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app
 
-from app.errors import DomainError, NotFound
+from app.errors import Conflict, DomainError, NotFound
 from app.extensions import db
 from app.models import SUBJECT_KINDS, Measure, Venue
 from app.services import audit
@@ -115,3 +115,83 @@ def create_measure(*, code: str, title: str, scenario: str, provider: Venue, kin
     db.session.flush()
     audit.record(actor, "measure.publish" if publish else "measure.apply", "measure", measure.id, code=code)
     return measure
+
+
+def get_measure(measure_id: int) -> Measure:
+    measure = db.session.get(Measure, measure_id)
+    if measure is None:
+        raise NotFound("measure_not_found", "激励措施不存在")
+    return measure
+
+
+def all_measures() -> list[Measure]:
+    return db.session.scalars(sa.select(Measure).order_by(Measure.status, Measure.scenario, Measure.code)).all()
+
+
+def apply(actor: str, **fields: Any) -> Measure:
+    """A provider's application, entered by the credit office; it waits for approval."""
+    measure = create_measure(actor=actor, publish=False, **fields)
+    db.session.commit()
+    return measure
+
+
+def approve(measure_id: int, actor: str) -> Measure:
+    """The credit office approves and publishes an application."""
+    measure = get_measure(measure_id)
+    if measure.status != "pending":
+        raise Conflict("measure_not_pending", "只能批准待审核的激励措施")
+    measure.status = "published"
+    audit.record(actor, "measure.approve", "measure", measure.id, code=measure.code)
+    db.session.commit()
+    return measure
+
+
+def withdraw(measure_id: int, reason: str, actor: str, today: dt.date) -> Measure:
+    """The provider withdraws a measure: from now on nobody can redeem it."""
+    measure = get_measure(measure_id)
+    if measure.status == "withdrawn":
+        raise Conflict("measure_withdrawn", "该激励措施已停止")
+    if not reason.strip():
+        raise DomainError("reason_required", "请填写理由", status=400, fields={"reason": "必填"})
+    measure.status, measure.withdrawn_on = "withdrawn", today
+    audit.record(actor, "measure.withdraw", "measure", measure.id, code=measure.code, reason=reason.strip())
+    db.session.commit()
+    return measure
+
+
+def update(measure_id: int, actor: str, **fields: Any) -> Measure:
+    """Edit title, description, benefit or validity; every change is audited with the old values."""
+    measure = get_measure(measure_id)
+    if "benefit" in fields:
+        _validate_benefit(fields["benefit"])
+    changed = {name: str(getattr(measure, name)) for name, value in fields.items() if getattr(measure, name) != value}
+    for name, value in fields.items():
+        setattr(measure, name, value)
+    if changed:
+        audit.record(actor, "measure.update", "measure", measure.id, old=changed)
+    db.session.commit()
+    return measure
+
+
+def venues() -> list[Venue]:
+    return db.session.scalars(sa.select(Venue).order_by(Venue.code)).all()
+
+
+def save_venue(actor: str, code: str, name: str, scenario: str, address: str = "",
+               venue_id: int | None = None) -> Venue:
+    """Create a venue (实施单位) or edit one."""
+    code, name = code.strip(), name.strip()
+    if not code or not name:
+        raise DomainError("invalid_request", "编码和名称必填", status=400, fields={"code": "必填", "name": "必填"})
+    venue = db.session.get(Venue, venue_id) if venue_id else Venue()
+    if venue is None:
+        raise NotFound("venue_not_found", "实施单位不存在")
+    clash = db.session.scalar(sa.select(Venue.id).where(Venue.code == code, Venue.id != (venue_id or 0)))
+    if clash:
+        raise Conflict("code_taken", "编码已被使用")
+    venue.code, venue.name, venue.scenario, venue.address = code, name, parse_scenario(scenario), address.strip()
+    db.session.add(venue)
+    db.session.flush()
+    audit.record(actor, "venue.update" if venue_id else "venue.create", "venue", venue.id, code=code, name=name)
+    db.session.commit()
+    return venue

@@ -1,0 +1,73 @@
+"""Programme statistics for the dashboard, and the redemption export (the feedback report to the provincial platform)."""
+import csv
+import datetime as dt
+import io
+from collections import defaultdict
+
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import Complaint, Measure, Objection, Redemption, ScanAttempt, Subject, Venue
+from app.services.dates import LOCAL_TZ
+from app.services.identity import mask_name
+from app.services.measures import SCENARIOS
+
+EXPORT_HEADER = ["核销编号", "核销时间", "场景", "激励措施编码", "激励措施", "实施单位", "主体类型", "主体名称（脱敏）",
+                 "证件号码（脱敏）", "优惠内容"]
+
+
+def _utc_bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """Beijing calendar days start..end (inclusive) as a half-open UTC interval."""
+    begin = dt.datetime.combine(start, dt.time(), tzinfo=LOCAL_TZ)
+    finish = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), tzinfo=LOCAL_TZ)
+    return begin.astimezone(dt.timezone.utc), finish.astimezone(dt.timezone.utc)
+
+
+def redemptions_by_day(start: dt.date, end: dt.date) -> dict[str, dict[dt.date, int]]:
+    """{scenario: {Beijing day: count}} for every day of the range (zeros included)."""
+    begin, finish = _utc_bounds(start, end)
+    rows = db.session.execute(sa.select(Measure.scenario, Redemption.redeemed_at).join(Measure)
+                              .where(Redemption.redeemed_at >= begin, Redemption.redeemed_at < finish))
+    days = [start + dt.timedelta(days=offset) for offset in range((end - start).days + 1)]
+    counts: dict[str, dict[dt.date, int]] = defaultdict(lambda: dict.fromkeys(days, 0))
+    for scenario, redeemed_at in rows:
+        counts[scenario][redeemed_at.astimezone(LOCAL_TZ).date()] += 1
+    return dict(sorted(counts.items()))
+
+
+def refusals_by_reason(start: dt.date, end: dt.date) -> list[tuple[str, int]]:
+    begin, finish = _utc_bounds(start, end)
+    return db.session.execute(
+        sa.select(ScanAttempt.reason, sa.func.count()).where(ScanAttempt.valid.is_(False), ScanAttempt.at >= begin,
+                                                             ScanAttempt.at < finish)
+        .group_by(ScanAttempt.reason).order_by(sa.func.count().desc())).all()
+
+
+def cases_by_status(now: dt.datetime) -> dict[str, list[tuple[str, int, int]]]:
+    """{objections|complaints: [(status, count, overdue count)]}."""
+    result = {}
+    for label, model, open_states in (("objections", Objection, ("submitted", "under_review")),
+                                      ("complaints", Complaint, ("submitted", "assigned"))):
+        overdue = sa.func.sum(sa.case((sa.and_(model.status.in_(open_states), model.due_at < now), 1), else_=0))
+        result[label] = [(status, count, int(late or 0)) for status, count, late in db.session.execute(
+            sa.select(model.status, sa.func.count(), overdue).group_by(model.status).order_by(model.status))]
+    return result
+
+
+def export_redemptions(start: dt.date, end: dt.date) -> str:
+    """CSV (UTF-8 with BOM, for Excel) of every redemption in the range, personal data masked."""
+    begin, finish = _utc_bounds(start, end)
+    rows = db.session.execute(
+        sa.select(Redemption, Measure, Venue, Subject).join(Measure, Redemption.measure_id == Measure.id)
+        .join(Venue, Redemption.venue_id == Venue.id).join(Subject, Redemption.subject_id == Subject.id)
+        .where(Redemption.redeemed_at >= begin, Redemption.redeemed_at < finish).order_by(Redemption.redeemed_at))
+    buffer = io.StringIO()
+    buffer.write("\ufeff")
+    writer = csv.writer(buffer)
+    writer.writerow(EXPORT_HEADER)
+    for redemption, measure, venue, subject in rows:
+        writer.writerow([redemption.id, redemption.redeemed_at.astimezone(LOCAL_TZ).isoformat(timespec="seconds"),
+                         SCENARIOS[measure.scenario], measure.code, measure.title, venue.name,
+                         "个人" if subject.kind == "person" else "企业", mask_name(subject.kind, subject.name),
+                         subject.id_masked, redemption.benefit.get("summary", "")])
+    return buffer.getvalue()
