@@ -10,7 +10,8 @@ from app.api import admin, public, staff
 from app.config import load_config
 from app.errors import register_error_handlers
 from app.schemas import ErrorSchema
-from app.extensions import api, db, limiter, migrate
+from app.console import bp as console
+from app.extensions import api, csrf, db, limiter, migrate
 from app.sqlite import configure_sqlite
 
 MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations")
@@ -39,6 +40,7 @@ def register_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR)
     limiter.init_app(app)
+    csrf.init_app(app)
     api.ERROR_SCHEMA = ErrorSchema
     api.init_app(app)
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
@@ -54,3 +56,6 @@ def register_blueprints(app: Flask) -> None:
     api.register_blueprint(miniprogram_api.cases.blp)
     api.register_blueprint(staff.blp)
     api.register_blueprint(admin.blp)
+    for blueprint in (public.health, public.blp, miniprogram_api.blp, miniprogram_api.cases.blp, staff.blp, admin.blp):
+        csrf.exempt(blueprint)  # bearer-token APIs: no cookies, so no cross-site request forgery
+    app.register_blueprint(console)

@@ -26,6 +26,10 @@ class BaseConfig:
     OPENAPI_JSON_PATH = "openapi.json"
 
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = True  # development and test serve plain HTTP on loopback and turn it off
+    CONSOLE_LOGIN_RATE_LIMIT = os.environ.get("CONSOLE_LOGIN_RATE_LIMIT", "5 per minute")
     RATELIMIT_HEADERS_ENABLED = True
 
     CITIZEN_TOKEN_IDLE_SECONDS = int(os.environ.get("CITIZEN_TOKEN_IDLE_SECONDS", 2 * 3600))
@@ -76,6 +80,7 @@ class DevelopmentConfig(BaseConfig):
     """Local demo: fixed throwaway secrets so a fresh clone starts with one command."""
 
     ENV_NAME = "development"
+    SESSION_COOKIE_SECURE = False
     _FALLBACKS = {
         "SECRET_KEY": "dev-secret-key-not-for-production",
         "ID_HASH_KEY": "dev-id-hash-key-not-for-production",
@@ -100,7 +105,6 @@ class ProductionConfig(BaseConfig):
     """Deployment: every secret and the database must come from the environment."""
 
     ENV_NAME = "production"
-    SESSION_COOKIE_SECURE = True
 
     def __init__(self, instance_path: str) -> None:
         if not os.environ.get("DATABASE_URL"):

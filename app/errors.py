@@ -2,7 +2,7 @@
 from http import HTTPStatus
 from typing import Any
 
-from flask import Flask, current_app, jsonify, request
+from flask import Flask, current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from app.extensions import db
@@ -49,6 +49,9 @@ def error_body(code: str, message: str, fields: dict[str, Any] | None = None) ->
 
 
 def error_response(status: int, code: str, message: str, fields: dict[str, Any] | None = None):
+    """The API.md error body; pages of the admin console get the same error as an HTML page."""
+    if request.blueprint == "console":
+        return render_template("console/error.html", status=status, code=code, message=message), status
     response = jsonify(error_body(code, message, fields))
     response.status_code = status
     return response

@@ -51,3 +51,13 @@ def set_active(account_id: int, active: bool, actor: str) -> Account:
     audit.record(actor, "account.enable" if active else "account.disable", "account", account.id)
     db.session.commit()
     return account
+
+
+def all_accounts() -> list[Account]:
+    return db.session.scalars(sa.select(Account).order_by(Account.role, Account.username)).all()
+
+
+def reviewers() -> list[Account]:
+    """Who a complaint can be handed to."""
+    return db.session.scalars(sa.select(Account).where(Account.role.in_(("admin", "reviewer")), Account.active)
+                              .order_by(Account.username)).all()

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 
 from app.errors import DomainError
 from app.extensions import db
@@ -460,3 +460,19 @@ def import_dishonesty(filename: str, data: bytes, actor: str, today: dt.date,
     _close_batch(batch, report, actor)
     db.session.commit()
     return report
+
+
+def template(fmt: str) -> tuple[bytes, str]:
+    """A blank list file in the standard format (Chinese headers, one example row) as CSV or XLSX."""
+    header = [COLUMN_LABELS[key] for key in LIST_COLUMNS]
+    example = ["个人", "张三", "11010519491231002X", "P02", "2026-01-15", "AA"]
+    if fmt == "csv":
+        buffer = io.StringIO()
+        csv.writer(buffer).writerows([header, example])
+        return ("\ufeff" + buffer.getvalue()).encode(), "text/csv"
+    workbook = Workbook()
+    workbook.active.append(header)
+    workbook.active.append(example)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -6,7 +6,8 @@ from flask import current_app
 
 from app.errors import Conflict, DomainError, NotFound
 from app.extensions import db
-from app.models import ENTERPRISE, PERSON, DishonestyRecord, ListCategory, ListEntry, Subject
+from app.models import (ENTERPRISE, PERSON, Department, DishonestyRecord, ListCategory, ListEntry, ScanAttempt,
+                        Subject)
 from app.services import audit
 from app.services.dates import add_years
 from app.services.identity import id_hash, mask_id_number, new_qr_ref, normalize_id_number
@@ -89,6 +90,22 @@ def eligible_qr_ref(subject_id: int, today: dt.date) -> str | None:
     with db.engine.connect() as connection:
         return connection.scalar(_ELIGIBLE_REF, {"subject_id": subject_id, "today": today,
                                                  "since": exclusion_start(today)})
+
+
+def get_subject(subject_id: int) -> Subject:
+    subject = db.session.get(Subject, subject_id)
+    if subject is None:
+        raise NotFound("subject_not_found", "主体不存在")
+    return subject
+
+
+def recent_attempts(subject_id: int, limit: int = 30) -> list[ScanAttempt]:
+    return db.session.scalars(sa.select(ScanAttempt).where(ScanAttempt.subject_id == subject_id)
+                              .order_by(ScanAttempt.at.desc()).limit(limit)).all()
+
+
+def departments() -> list[Department]:
+    return db.session.scalars(sa.select(Department).order_by(Department.code)).all()
 
 
 def search_subjects(query: str, limit: int = 50) -> list[Subject]:

@@ -173,6 +173,13 @@ def update(measure_id: int, actor: str, **fields: Any) -> Measure:
     return measure
 
 
+def get_venue(venue_id: int | None) -> Venue:
+    venue = db.session.get(Venue, venue_id) if venue_id else None
+    if venue is None:
+        raise NotFound("venue_not_found", "实施单位不存在")
+    return venue
+
+
 def venues() -> list[Venue]:
     return db.session.scalars(sa.select(Venue).order_by(Venue.code)).all()
 

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Complaint, Measure, Objection, Redemption, ScanAttempt, Subject, Venue
+from app.services import audit
 from app.services.dates import LOCAL_TZ
 from app.services.identity import mask_name
 from app.services.measures import SCENARIOS
@@ -54,8 +55,10 @@ def cases_by_status(now: dt.datetime) -> dict[str, list[tuple[str, int, int]]]:
     return result
 
 
-def export_redemptions(start: dt.date, end: dt.date) -> str:
-    """CSV (UTF-8 with BOM, for Excel) of every redemption in the range, personal data masked."""
+def export_redemptions(start: dt.date, end: dt.date, actor: str) -> str:
+    """CSV (UTF-8 with BOM, for Excel) of every redemption in the range, personal data masked; the export is audited."""
+    audit.record(actor, "export.redemptions", "report", None, start=start.isoformat(), end=end.isoformat())
+    db.session.commit()
     begin, finish = _utc_bounds(start, end)
     rows = db.session.execute(
         sa.select(Redemption, Measure, Venue, Subject).join(Measure, Redemption.measure_id == Measure.id)
