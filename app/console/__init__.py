@@ -234,7 +234,11 @@ def evidence_file(case_type, case_id, evidence_id):
 @roles(*REVIEWERS)
 def subjects():
     query = request.args.get("q", "")
-    return render_template("console/subjects.html", query=query, found=lists.search_subjects(query) if query else [])
+    found = lists.search_subjects(query) if query else []
+    by_number = any(character.isdigit() for character in query)
+    # A number searched by its hash is never written back into the page.
+    return render_template("console/subjects.html", query="" if by_number else query, searched=bool(query),
+                           found=found)
 
 
 @bp.route("/subjects/<int:subject_id>", methods=["GET", "POST"])

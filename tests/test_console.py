@@ -1,0 +1,176 @@
+"""The admin console over HTTP (the browser tests drive it in Chromium): roles, sessions, CSRF, lockout, forms."""
+import re
+from io import BytesIO
+
+import pytest
+import sqlalchemy as sa
+from flask import g
+
+from app.config import ConfigError, load_config
+from app.extensions import db
+from app.models import Department, ListEntry, Measure
+from app.services import accounts
+from tests.helpers import identity, list_identity
+
+PASSWORD = "console-pass"
+PAGES_BY_ROLE = {
+    "admin": ["/admin/dashboard", "/admin/objections", "/admin/complaints", "/admin/subjects", "/admin/import",
+              "/admin/measures", "/admin/venues", "/admin/accounts", "/admin/audit"],
+    "reviewer": ["/admin/dashboard", "/admin/objections", "/admin/complaints", "/admin/subjects"],
+    "reporter": ["/admin/import"],
+}
+
+
+@pytest.fixture
+def people(catalogue):
+    tax = db.session.scalar(sa.select(Department).where(Department.code == "SWJ"))
+    for role in PAGES_BY_ROLE:
+        accounts.create_account(role, PASSWORD, role, "test", department_id=tax.id if role == "reporter" else None)
+    return tax
+
+
+def _csrf(client, path="/admin/login"):
+    """The form token of a page; the test's app context outlives requests, so Flask-WTF's per-request cache goes."""
+    g.pop("csrf_token", None)
+    return re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).get_data(as_text=True)).group(1)
+
+
+def _login(client, username):
+    response = client.post("/admin/login", data={"username": username, "password": PASSWORD,
+                                                 "csrf_token": _csrf(client)})
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    return response
+
+
+@pytest.mark.parametrize("role", PAGES_BY_ROLE)
+def test_each_role_sees_its_pages_and_only_those(client, people, role):
+    _login(client, role)
+    allowed = set(PAGES_BY_ROLE[role])
+    for page in PAGES_BY_ROLE["admin"]:
+        response = client.get(page)
+        assert response.status_code == (200 if page in allowed else 403), (role, page)
+    assert "当前角色无权" in client.get("/admin/audit").get_data(as_text=True) or role == "admin"
+
+
+def test_anonymous_visitors_are_sent_to_login(client, people):
+    for page in PAGES_BY_ROLE["admin"]:
+        response = client.get(page)
+        assert response.status_code == 302 and response.headers["Location"].startswith("/admin/login")
+
+
+def test_session_cookie_flags_and_logout(client, people):
+    response = _login(client, "admin")
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    logout = client.post("/admin/logout", data={"csrf_token": _csrf(client, "/admin/dashboard")})
+    assert logout.status_code == 302
+    assert client.get("/admin/dashboard").status_code == 302
+
+
+def test_cookies_are_secure_in_production(monkeypatch, tmp_path):
+    for name, value in {"DATABASE_URL": "sqlite://", "SECRET_KEY": "s", "ID_HASH_KEY": "i",
+                        "QR_SIGNING_KEYS": "q"}.items():
+        monkeypatch.setenv(name, value)
+    assert load_config(str(tmp_path), "production").SESSION_COOKIE_SECURE is True
+    monkeypatch.delenv("SECRET_KEY")
+    with pytest.raises(ConfigError):
+        load_config(str(tmp_path), "production")
+
+
+def test_disabling_an_account_ends_its_console_session(client, people):
+    _login(client, "reviewer")
+    reviewer = db.session.scalar(sa.select(accounts.Account).where(accounts.Account.username == "reviewer"))
+    accounts.set_active(reviewer.id, False, "test")
+    assert client.get("/admin/dashboard").status_code == 302
+
+
+def test_forms_without_the_csrf_token_are_refused(client, people):
+    refused = client.post("/admin/login", data={"username": "admin", "password": PASSWORD})
+    assert refused.status_code == 400
+    _login(client, "admin")
+    assert client.post("/admin/logout").status_code == 400
+
+
+def test_repeated_failed_logins_are_locked_out(client, people):
+    token = _csrf(client)
+    statuses = [client.post("/admin/login", data={"username": "admin", "password": "wrong-pass",
+                                                  "csrf_token": token}).status_code for _ in range(6)]
+    assert statuses[:5] == [401] * 5 and statuses[5] == 429
+    assert "429" in client.post("/admin/login", data={"csrf_token": token}).get_data(as_text=True)
+
+
+def test_wrong_password_shows_a_message(client, people):
+    response = client.post("/admin/login", data={"username": "admin", "password": "nope", "csrf_token": _csrf(client)})
+    assert response.status_code == 401 and "用户名或密码错误" in response.get_data(as_text=True)
+
+
+def test_reporter_imports_only_their_departments_categories(client, people, today):
+    _login(client, "reporter")
+    good, other = identity(51, kind="enterprise", name="纳税企业"), identity(52, name="某人")
+    csv = (f"主体类型,名称,证件号码,名单类别,认定日期\n企业,{good.name},{good.number},E02,{today}\n"
+           f"个人,{other.name},{other.number},P02,{today}\n").encode()
+    page = client.post("/admin/import", data={"csrf_token": _csrf(client, "/admin/import"),
+                                              "file": (BytesIO(csv), "list.csv")},
+                       content_type="multipart/form-data").get_data(as_text=True)
+    assert "新增 <b>1</b>" in page and "category_not_allowed" in page
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ListEntry)) == 1
+
+
+def test_admin_revokes_an_entry_with_a_reason(client, people, today):
+    who = list_identity(identity(53, name="撤销者"), today)
+    subject = who.subject()
+    _login(client, "admin")
+    url = f"/admin/subjects/{subject.id}"
+    data = {"csrf_token": _csrf(client, url), "step": "revoke", "entry_id": subject.entries[0].id, "reason": ""}
+    assert client.post(url, data=data, follow_redirects=True).status_code == 200
+    assert db.session.get(ListEntry, subject.entries[0].id).status == "active"  # a reason is required
+    data["reason"] = "荣誉称号被撤销"
+    page = client.post(url, data=data, follow_redirects=True).get_data(as_text=True)
+    assert "已撤销" in page
+    db.session.expire_all()
+    assert db.session.get(ListEntry, subject.entries[0].id).status == "revoked"
+
+
+def test_reviewer_may_look_up_but_not_change_the_list(client, people, today):
+    who = list_identity(identity(54, name="查询者"), today)
+    _login(client, "reviewer")
+    found = client.get(f"/admin/subjects?q={who.number}").get_data(as_text=True)
+    assert "查*者" in found and who.number not in found
+    url = f"/admin/subjects/{who.subject().id}"
+    response = client.post(url, data={"csrf_token": _csrf(client, url), "step": "revoke",
+                                      "entry_id": who.subject().entries[0].id, "reason": "x"})
+    assert response.status_code == 403
+
+
+def test_admin_approves_and_withdraws_measures(client, people):
+    _login(client, "admin")
+    pending = db.session.scalar(sa.select(Measure).where(Measure.code == "XY-XING-03"))
+    token = _csrf(client, "/admin/measures")
+    client.post("/admin/measures", data={"csrf_token": token, "step": "approve", "measure_id": pending.id})
+    client.post("/admin/measures", data={"csrf_token": token, "step": "withdraw", "measure_id": pending.id,
+                                         "reason": "单位申请取消"})
+    db.session.expire_all()
+    measure = db.session.get(Measure, pending.id)
+    assert measure.status == "withdrawn" and measure.withdrawn_on is not None
+
+
+def test_admin_creates_and_disables_a_staff_account(client, people, catalogue):
+    _login(client, "admin")
+    token = _csrf(client, "/admin/accounts")
+    client.post("/admin/accounts", data={"csrf_token": token, "step": "create", "username": "counter9",
+                                         "password": "counter-pass-9", "role": "staff",
+                                         "venue_id": catalogue["LIB"].id})
+    created = db.session.scalar(sa.select(accounts.Account).where(accounts.Account.username == "counter9"))
+    assert created.venue_id == catalogue["LIB"].id and created.active
+    client.post("/admin/accounts", data={"csrf_token": token, "step": "disable", "account_id": created.id})
+    db.session.expire_all()
+    assert db.session.get(accounts.Account, created.id).active is False
+
+
+def test_export_is_csv_with_masked_personal_data(client, people):
+    _login(client, "reviewer")
+    response = client.get("/admin/export/redemptions.csv?start=2026-01-01&end=2026-12-31")
+    assert response.mimetype == "text/csv" and response.headers["Cache-Control"] == "no-store"
+    assert response.get_data(as_text=True).lstrip("\ufeff").startswith("核销编号,核销时间,场景")
+    bad = client.get("/admin/export/redemptions.csv?start=2026-12-31&end=2026-01-01")
+    assert bad.status_code == 400
