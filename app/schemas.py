@@ -115,10 +115,15 @@ class LoginSchema(Schema):
     provider = fields.String(required=True)
 
 
-class CitizenLoginResultSchema(Schema):
+class TokenSchema(Schema):
+    """What every login answers: a bearer token for one audience and its absolute lifetime in seconds."""
+
     access_token = fields.String()
     token_type = fields.String()
     expires_in = fields.Integer()
+
+
+class CitizenLoginResultSchema(TokenSchema):
     subject = fields.Nested(SubjectSchema)
 
 
@@ -159,10 +164,7 @@ class StaffSchema(Schema):
     display_name = fields.String()
 
 
-class StaffLoginResultSchema(Schema):
-    access_token = fields.String()
-    token_type = fields.String()
-    expires_in = fields.Integer()
+class StaffLoginResultSchema(TokenSchema):
     staff = fields.Nested(StaffSchema)
     venue = fields.Nested(VenueSchema)
 
@@ -370,8 +372,5 @@ class AdminSchema(Schema):
     role = fields.String()
 
 
-class AdminLoginResultSchema(Schema):
-    access_token = fields.String()
-    token_type = fields.String()
-    expires_in = fields.Integer()
+class AdminLoginResultSchema(TokenSchema):
     admin = fields.Nested(AdminSchema)
