@@ -24,6 +24,11 @@ STATUS_NAMES = {"submitted": "已提交", "under_review": "审核中", "upheld":
                 "closed": "已办结", "assigned": "已转办", "replied": "已答复", "active": "有效", "expired": "已过期",
                 "suspended": "已暂停", "revoked": "已撤销", "published": "已发布", "pending": "待审核",
                 "withdrawn": "已停止"}
+REASON_NAMES = {"token_malformed": "非本平台二维码", "token_bad_signature": "签名无效", "token_expired": "二维码过期",
+                "token_used": "二维码已使用", "not_listed": "未列入名单", "listing_expired": "名单已过期",
+                "listing_suspended": "名单已暂停", "excluded_dishonest": "严重失信", "under_objection": "异议处理中",
+                "no_applicable_measure": "无适用措施", "measure_withdrawn": "措施已停止",
+                "measure_not_at_venue": "非本单位措施", "grade_too_low": "信用等级不足"}
 OBJECTION_TYPE_NAMES = {"not_listed": "未列入名单", "wrong_entry": "名单信息有误", "wrongly_suspended": "被错误暂停",
                         "scan_refused": "扫码被拒", "other": "其他"}
 
@@ -66,6 +71,7 @@ def attempt(action: Callable[[], Any], success: str) -> bool:
 @bp.app_context_processor
 def console_helpers() -> dict[str, Any]:
     return {"ROLE_NAMES": ROLE_NAMES, "STATUS_NAMES": STATUS_NAMES, "OBJECTION_TYPE_NAMES": OBJECTION_TYPE_NAMES,
+            "REASON_NAMES": REASON_NAMES,
             "mask_name": mask_name, "local_time": lambda moment: moment.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
             if moment else "", "SCENARIOS": measures.SCENARIOS}
 

@@ -109,7 +109,7 @@ def login_account(username: str, password: str, audience: str, now: dt.datetime)
     if not account.active:
         raise Unauthenticated("account_disabled", "账号已停用")
     token, lifetime = issue(audience, now, account_id=account.id)
-    audit.record(f"account:{account.id}", f"{audience}.login", "account", account.id)
+    audit.record(f"{audience}:{account.id}", f"{audience}.login", "account", account.id)
     db.session.commit()
     return account, token, lifetime
 
