@@ -1,4 +1,5 @@
 """The scanner client against a live server on loopback: headless command line, and no confirmation lost."""
+import ctypes
 import json
 import os
 import signal
@@ -23,6 +24,13 @@ from tests.helpers import identity, list_identity
 
 ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "counter-pass"
+PR_SET_PDEATHSIG = 1
+
+
+def _own_group_ended_with_parent() -> None:
+    """In the child: its own process group (so kill() takes the workers too), and SIGTERM if the tests die first."""
+    os.setsid()
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 class LiveServer:
@@ -41,7 +49,8 @@ class LiveServer:
     def start(self) -> None:
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
-                                            cwd=ROOT, env=self.env, stdout=log, stderr=log, start_new_session=True)
+                                            cwd=ROOT, env=self.env, stdout=log, stderr=log,
+                                            preexec_fn=_own_group_ended_with_parent)
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
             try:
