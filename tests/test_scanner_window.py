@@ -12,7 +12,8 @@ from app.services import qrcodes
 from scanner_client import gui
 from scanner_client.api import StaffApi
 from tests.helpers import identity, list_identity
-from tests.test_scanner_client import ROOT, PASSWORD, _citizen, _redemption_count, measure_id, server  # noqa: F401
+from tests.test_scanner_client import (ROOT, PASSWORD, _citizen, _own_group_ended_with_parent, _redemption_count,  # noqa: F401
+                                       measure_id, server)
 
 pytestmark = pytest.mark.skipif(shutil.which("Xvfb") is None, reason="Xvfb is installed by scripts/bootstrap.sh test")
 
@@ -22,7 +23,8 @@ def display():
     """A private X display chosen by Xvfb itself (-displayfd); DISPLAY points at it until the test ends."""
     read_end, write_end = os.pipe()
     process = subprocess.Popen(["Xvfb", "-displayfd", str(write_end), "-screen", "0", "1200x560x24", "-nolisten", "tcp"],
-                               pass_fds=(write_end,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                               pass_fds=(write_end,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               preexec_fn=_own_group_ended_with_parent)
     os.close(write_end)
     with os.fdopen(read_end) as announced:
         name = f":{announced.readline().strip()}"
