@@ -17,7 +17,10 @@ DEFAULT_OUTBOX = os.path.join(os.path.expanduser("~"), ".xinyi-scanner-outbox.sq
 def decode_command(paths: list[str]) -> int:
     """Offline: one {"file", "text"} line per file, in order; text is null when no code is found."""
     for path in paths:
-        texts = decode_file(path)
+        try:
+            texts = decode_file(path)
+        except (OSError, ValueError):  # missing, unreadable or not an image: no code in it
+            texts = []
         print(json.dumps({"file": path, "text": texts[0] if texts else None}, ensure_ascii=False), flush=True)
     return 0
 

@@ -1,26 +1,196 @@
-"""QR decoding for the scanner: pyzbar on the grayscale frame first, zxing-cpp when pyzbar finds nothing."""
+"""Reads QR codes from webcam frames: a cheap zxing-cpp pass first, harder retries only within a per-frame budget."""
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property, partial
+
 import cv2
 import numpy as np
 import zxingcpp
 from pyzbar import pyzbar
 
+# How much a stage's latest cost counts in its running estimate.
+COST_WEIGHT = 0.2
+# A skipped stage's estimate shrinks by this factor, so one slow run on a busy machine does not bar it for good.
+SKIPPED_DECAY = 0.9
+# Crops around symbols zxing found but could not read: at most this many, this much wider than the symbol each side.
+MAX_CANDIDATES = 2
+CANDIDATE_MARGIN = 0.5
+# Boxes overlapping this much are one symbol seen twice.
+SAME_BOX_IOU = 0.3
+# Crops are enlarged (at most twice) to about this side: small codes gain, large crops stay cheap.
+CROP_SIDE = 600
+
+Box = tuple[int, int, int, int]
+
+
+@dataclass
+class Attempt:
+    """One frame being decoded: its grayscale image, when time is up, the texts read, where unread symbols were seen."""
+
+    gray: np.ndarray
+    deadline: float
+    texts: set[str] = field(default_factory=set)
+    boxes: list[Box] = field(default_factory=list)
+
+    @cached_property
+    def sharp(self) -> np.ndarray:
+        """The frame sharpened once, for both the sharpened and the enlarged pass."""
+        return sharpened(self.gray)
+
+
+Stage = Callable[[Attempt], None]
+Reader = Callable[[np.ndarray], list[str]]
+
+
+def zxing(image: np.ndarray, binarizer: zxingcpp.Binarizer = zxingcpp.Binarizer.LocalAverage) -> list[str]:
+    """QR texts zxing-cpp reads at this resolution; rotation and inversion are not tried."""
+    options = dict(try_rotate=False, try_downscale=False, try_invert=False, binarizer=binarizer)
+    return [r.text for r in zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode, **options)]
+
+
+def zbar(image: np.ndarray) -> list[str]:
+    """QR texts libzbar reads (through pyzbar)."""
+    return [r.data.decode("utf-8", "replace") for r in pyzbar.decode(image, symbols=[pyzbar.ZBarSymbol.QRCODE])]
+
+
+def sharpened(gray: np.ndarray, sigma: float = 2.5, amount: float = 1.5) -> np.ndarray:
+    """Unsharp mask: steepens module edges softened by defocus or motion."""
+    return cv2.addWeighted(gray, 1 + amount, cv2.GaussianBlur(gray, (0, 0), sigma), -amount, 0)
+
+
+def enlarged(gray: np.ndarray, factor: float) -> np.ndarray:
+    return cv2.resize(gray, None, fx=factor, fy=factor, interpolation=cv2.INTER_CUBIC)
+
+
+def stretched(gray: np.ndarray) -> np.ndarray:
+    """Smoothed, then its range spread over 0-255: for dark, washed-out and noisy crops."""
+    return cv2.normalize(cv2.GaussianBlur(gray, (0, 0), 1.2), None, 0, 255, cv2.NORM_MINMAX)
+
+
+def scan_whole(attempt: Attempt, image: np.ndarray, scale: float = 1.0, downscale: bool = False) -> None:
+    """zxing-cpp over a whole (transformed) frame; symbols it sees but cannot read are kept as candidates."""
+    for result in zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode, try_rotate=False,
+                                         try_invert=False, try_downscale=downscale, return_errors=True):
+        if result.valid:
+            attempt.texts.add(result.text)
+        else:
+            attempt.boxes.append(_box(result.position, scale))
+
+
+def _box(position: zxingcpp.Position, scale: float) -> Box:
+    corners = (position.top_left, position.top_right, position.bottom_right, position.bottom_left)
+    xs, ys = [p.x / scale for p in corners], [p.y / scale for p in corners]
+    return int(min(xs)), int(min(ys)), int(max(xs)), int(max(ys))
+
+
+def zxing_plain(attempt: Attempt) -> None:
+    """The cheap path: the grayscale frame as it is, plus zxing's own downscaled copies (large or blurred codes)."""
+    scan_whole(attempt, attempt.gray, downscale=True)
+
+
+def zxing_sharpened(attempt: Attempt) -> None:
+    """Sharpened, and its downscaled copies: defocused and motion-blurred codes, dim ones found at a coarser scale."""
+    scan_whole(attempt, attempt.sharp, downscale=True)
+
+
+def zxing_enlarged(attempt: Attempt) -> None:
+    """Sharpened and 1.5 times larger, so modules of small codes are wide enough for the finder-pattern search."""
+    scan_whole(attempt, enlarged(attempt.sharp, 1.5), scale=1.5)
+
+
+def candidates(attempt: Attempt, readers: Sequence[Reader]) -> None:
+    """Crops around the symbols seen but not read, enlarged and cleaned up several ways, each given to every reader."""
+    for crop in _crops(attempt.gray, attempt.boxes):
+        large = enlarged(crop, max(1.0, min(2.0, CROP_SIDE / max(crop.shape))))
+        for image in (large, sharpened(large, 4.0, 3.0), stretched(crop)):
+            for read in readers:
+                if attempt.texts or time.perf_counter() > attempt.deadline:
+                    return
+                attempt.texts.update(read(image))
+
+
+def _crops(gray: np.ndarray, boxes: list[Box]) -> list[np.ndarray]:
+    """Regions seen most often (several stages, several finder-pattern triples), with room for the quiet zone."""
+    clusters: list[tuple[Box, int]] = []
+    for box in boxes:
+        match = next((i for i, (seen, _) in enumerate(clusters) if _iou(seen, box) > SAME_BOX_IOU), None)
+        if match is None:
+            clusters.append((box, 1))
+        else:
+            seen, votes = clusters[match]
+            clusters[match] = (_union(seen, box), votes + 1)
+    clusters.sort(key=lambda cluster: (-cluster[1], -_area(cluster[0])))
+    crops = []
+    for (x0, y0, x1, y1), _ in clusters[:MAX_CANDIDATES]:
+        margin = int(CANDIDATE_MARGIN * max(x1 - x0, y1 - y0)) + 4
+        crops.append(gray[max(y0 - margin, 0):y1 + margin, max(x0 - margin, 0):x1 + margin])
+    return [crop for crop in crops if min(crop.shape) >= 16]
+
+
+def _area(box: Box) -> int:
+    return max(0, box[2] - box[0]) * max(0, box[3] - box[1])
+
+
+def _union(a: Box, b: Box) -> Box:
+    return min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3])
+
+
+def _iou(a: Box, b: Box) -> float:
+    inner = _area((max(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), min(a[3], b[3])))
+    return inner / (_area(a) + _area(b) - inner or 1)
+
+
+zxing_global = partial(zxing, binarizer=zxingcpp.Binarizer.GlobalHistogram)
+WHOLE_FRAME_STAGES: tuple[Stage, ...] = (zxing_plain, zxing_sharpened, zxing_enlarged)
+STAGES: tuple[Stage, ...] = (*WHOLE_FRAME_STAGES, partial(candidates, readers=(zxing, zxing_global, zbar)))
+
+
+def grayscale(frame: np.ndarray) -> np.ndarray:
+    return frame if frame.ndim == 2 else cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
+
 
 class Decoder:
-    """Finds QR code texts in camera frames (BGR or grayscale), deduplicated, in reading order."""
+    """Decodes frames stage by stage, stopping at the first stage that reads a code or when the budget is spent.
 
-    def __init__(self, budget_ms: float = 30.0) -> None:
+    Not thread-safe: it learns what each stage costs; use one per thread.
+    """
+
+    def __init__(self, budget_ms: float = 30.0, stages: Sequence[Stage] = STAGES) -> None:
         self.budget_ms = budget_ms
+        self.stages = tuple(stages)
+        self._cost_ms = [0.0] * len(self.stages)
 
     def decode(self, frame: np.ndarray) -> list[str]:
-        gray = frame if frame.ndim == 2 else cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
-        texts = [symbol.data.decode("utf-8", "replace")
-                 for symbol in pyzbar.decode(gray, symbols=[pyzbar.ZBarSymbol.QRCODE])]
-        if not texts:
-            texts = [result.text for result in zxingcpp.read_barcodes(gray, formats=zxingcpp.BarcodeFormat.QRCode)]
-        return list(dict.fromkeys(texts))
+        """Texts of the QR codes in a BGR or grayscale frame, deduplicated and sorted; [] when none is read."""
+        started = time.perf_counter()
+        attempt = Attempt(grayscale(frame), started + self.budget_ms / 1000)
+        for index, stage in enumerate(self.stages):
+            # The first stage always runs; a later one only if it is expected to finish within the budget.
+            if index and _since(started) + self._cost_ms[index] > self.budget_ms:
+                self._cost_ms[index] *= SKIPPED_DECAY
+                continue
+            stage_started = time.perf_counter()
+            stage(attempt)
+            self._learn(index, _since(stage_started))
+            if attempt.texts:
+                break
+        return sorted(attempt.texts)
+
+    def _learn(self, index: int, cost_ms: float) -> None:
+        previous = self._cost_ms[index]
+        self._cost_ms[index] = cost_ms if previous == 0 else previous + COST_WEIGHT * (cost_ms - previous)
+
+
+def _since(started: float) -> float:
+    return (time.perf_counter() - started) * 1000
 
 
 def decode_file(path: str) -> list[str]:
-    """The QR texts in an image file; an unreadable file has none."""
-    frame = cv2.imread(path)
-    return [] if frame is None else Decoder().decode(frame)
+    """Texts of the QR codes in an image file (any format OpenCV reads), every stage tried; ValueError if no image."""
+    # cv2.imread cannot open non-ASCII paths on Windows (C:\Users\张三\...); decoding the bytes can.
+    data = np.fromfile(path, np.uint8)
+    image = cv2.imdecode(data, cv2.IMREAD_GRAYSCALE) if data.size else None
+    if image is None:
+        raise ValueError(f"not an image OpenCV can read: {path!r}")
+    return Decoder(budget_ms=float("inf")).decode(image)

@@ -1,0 +1,174 @@
+"""The scanner client's QR decoder on generated frames: clean, degraded, empty, several codes, image files."""
+import cv2
+import numpy as np
+import pytest
+import zxingcpp
+
+from scanner_client.decoder import Decoder, decode_file
+
+pytestmark = pytest.mark.nodb
+
+TOKEN = "DGKP7MDFAFENFTJL.NMATHIQ.TKB4QURCCXVXHBM2"
+OTHER = "AB4SKQWZ2M7XJH3N.NMATHJA.QF5RT2LWZ6YBXK7D"
+WIDTH, HEIGHT = 1280, 720
+
+
+def code(text: str, scale: int = 6) -> np.ndarray:
+    """A QR code (level M, quiet zone included) as a grayscale image, scale pixels a module."""
+    symbol = zxingcpp.create_barcode(text, zxingcpp.BarcodeFormat.QRCode, ec_level="M")
+    return np.asarray(symbol.to_image(scale=scale))
+
+
+def backdrop(seed: int = 0) -> np.ndarray:
+    """A plain BGR frame: a soft gradient with a little sensor noise."""
+    rng = np.random.default_rng(seed)
+    ramp = np.linspace(90, 170, WIDTH, dtype=np.float32)[None, :, None]
+    frame = np.broadcast_to(ramp, (HEIGHT, WIDTH, 3)) + rng.normal(0, 3, (HEIGHT, WIDTH, 3))
+    return np.clip(frame, 0, 255).astype(np.uint8)
+
+
+def paste(frame: np.ndarray, image: np.ndarray, x: int, y: int) -> np.ndarray:
+    frame[y:y + image.shape[0], x:x + image.shape[1]] = image[..., None]
+    return frame
+
+
+def with_code(text: str = TOKEN, scale: int = 6, x: int = 500, y: int = 200) -> np.ndarray:
+    return paste(backdrop(), code(text, scale), x, y)
+
+
+def rotated(frame: np.ndarray, degrees: float) -> np.ndarray:
+    matrix = cv2.getRotationMatrix2D((WIDTH / 2, HEIGHT / 2), degrees, 1.0)
+    return cv2.warpAffine(frame, matrix, (WIDTH, HEIGHT), borderMode=cv2.BORDER_REPLICATE)
+
+
+def tilted(frame: np.ndarray) -> np.ndarray:
+    """The frame seen from the side: one edge foreshortened, as a phone held at about 35 degrees."""
+    corners = np.float32([[0, 0], [WIDTH, 0], [WIDTH, HEIGHT], [0, HEIGHT]])
+    skewed = np.float32([[180, 90], [WIDTH - 60, 0], [WIDTH, HEIGHT], [120, HEIGHT - 140]])
+    matrix = cv2.getPerspectiveTransform(corners, skewed)
+    return cv2.warpPerspective(frame, matrix, (WIDTH, HEIGHT), borderMode=cv2.BORDER_REPLICATE)
+
+
+def darkened(frame: np.ndarray) -> np.ndarray:
+    """A dim, low-contrast, noisy exposure: a quarter of the light plus sensor noise."""
+    noise = np.random.default_rng(1).normal(0, 4, frame.shape)
+    return np.clip(frame * 0.25 + 10 + noise, 0, 255).astype(np.uint8)
+
+
+def photo_without_code() -> np.ndarray:
+    """A busy scene with printed text, lines, boxes and a keyboard-like grid of squares, but no QR code."""
+    frame = backdrop(2)
+    rng = np.random.default_rng(3)
+    cv2.rectangle(frame, (100, 80), (600, 500), (235, 235, 230), -1)
+    for line in range(12):
+        words = "".join(rng.choice(list("ABCDEFGHJKLMNPQRSTUVWXYZ 0123456789"), 28))
+        cv2.putText(frame, words, (115, 115 + 32 * line), cv2.FONT_HERSHEY_SIMPLEX, 0.8, (20, 20, 20), 2, cv2.LINE_AA)
+    for row in range(5):
+        for col in range(14):
+            x, y = 680 + 40 * col, 420 + 40 * row
+            cv2.rectangle(frame, (x, y), (x + 34, y + 34), (25, 25, 25), -1)
+    for _ in range(15):
+        ends = rng.integers(0, [WIDTH, HEIGHT], (2, 2))
+        cv2.line(frame, tuple(map(int, ends[0])), tuple(map(int, ends[1])), (0, 90, 200), 3)
+    return cv2.GaussianBlur(frame, (0, 0), 0.8)
+
+
+@pytest.fixture
+def decoder():
+    """A decoder without a time limit, so a slow test machine cannot change what is read."""
+    return Decoder(budget_ms=float("inf"))
+
+
+def test_clean_code_is_read_within_the_default_budget():
+    assert Decoder().decode(with_code()) == [TOKEN]
+
+
+def test_grayscale_frame_is_read(decoder):
+    assert decoder.decode(cv2.cvtColor(with_code(), cv2.COLOR_BGR2GRAY)) == [TOKEN]
+
+
+def test_any_text_is_returned(decoder):
+    assert decoder.decode(with_code("https://example.org/守信?x=1")) == ["https://example.org/守信?x=1"]
+
+
+@pytest.mark.parametrize(
+    "degrade",
+    [
+        pytest.param(lambda frame: rotated(frame, 37), id="rotated 37"),
+        pytest.param(lambda frame: rotated(frame, 200), id="rotated 200"),
+        pytest.param(lambda frame: cv2.GaussianBlur(frame, (0, 0), 2.0), id="blurred"),
+        pytest.param(darkened, id="dark"),
+        pytest.param(tilted, id="perspective"),
+        pytest.param(lambda frame: darkened(cv2.GaussianBlur(tilted(rotated(frame, 120)), (0, 0), 1.2)), id="all"),
+    ],
+)
+def test_degraded_code_is_read(decoder, degrade):
+    assert decoder.decode(degrade(with_code(scale=5))) == [TOKEN]
+
+
+@pytest.mark.parametrize(
+    "scale, sigma",
+    [
+        pytest.param(2, 1.0, id="2 px modules"),
+        pytest.param(3, 1.6, id="3 px modules, blurred"),
+        pytest.param(4, 2.5, id="4 px modules, very blurred"),
+        pytest.param(3, 2.0, id="found but unread, then cropped"),
+    ],
+)
+def test_code_the_cheap_path_misses_is_read_by_a_retry(decoder, scale, sigma):
+    frame = cv2.GaussianBlur(with_code(scale=scale), (0, 0), sigma)
+    assert Decoder(budget_ms=0).decode(frame) == []
+    assert decoder.decode(frame) == [TOKEN]
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [
+        pytest.param(np.zeros((HEIGHT, WIDTH, 3), np.uint8), id="black"),
+        pytest.param(np.full((HEIGHT, WIDTH), 255, np.uint8), id="white"),
+        pytest.param(np.random.default_rng(4).integers(0, 256, (HEIGHT, WIDTH, 3), dtype=np.uint8), id="noise"),
+        pytest.param(photo_without_code(), id="photo"),
+    ],
+)
+def test_frame_without_code_reads_nothing(decoder, frame):
+    assert decoder.decode(frame) == []
+
+
+def test_two_codes_are_both_returned_sorted_once(decoder):
+    frame = paste(paste(backdrop(), code(TOKEN), 800, 150), code(OTHER), 100, 250)
+    assert decoder.decode(frame) == sorted([TOKEN, OTHER])
+
+
+def test_a_spent_budget_leaves_only_the_first_stage():
+    calls = []
+
+    def stage(name):
+        return lambda attempt: calls.append(name)
+
+    assert Decoder(budget_ms=0, stages=(stage("cheap"), stage("costly"))).decode(backdrop()) == []
+    assert calls == ["cheap"]
+
+
+def test_a_read_stops_the_stages():
+    def found(attempt):
+        attempt.texts.add(TOKEN)
+
+    def never(attempt):
+        raise AssertionError("ran after a read")
+
+    assert Decoder(stages=(found, never)).decode(backdrop()) == [TOKEN]
+
+
+@pytest.mark.parametrize("name", ["frame.png", "frame.jpg", "柜台截图.png"])
+def test_decode_file(tmp_path, name):
+    path = tmp_path / name
+    cv2.imwrite(str(path), rotated(with_code(scale=5), 15))
+    assert decode_file(str(path)) == [TOKEN]
+
+
+@pytest.mark.parametrize("content", [b"not an image", b""])
+def test_decode_file_refuses_what_is_not_an_image(tmp_path, content):
+    path = tmp_path / "frame.png"
+    path.write_bytes(content)
+    with pytest.raises(ValueError):
+        decode_file(str(path))
