@@ -1,7 +1,12 @@
-"""Requests/s of the identity-QR endpoints next to /healthz under gunicorn as configured, against ratio targets."""
+"""Requests/s of the identity-QR and counter-scan endpoints next to /healthz under gunicorn as configured,
+against ratio targets."""
 import argparse
+import datetime as dt
+import http.client
 import json
+import math
 import os
+import random
 import re
 import runpy
 import shutil
@@ -13,19 +18,35 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from unittest import mock
 
 ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # run as `python bench/bench_http.py` rather than `python -m bench.bench_http`
+    sys.path.insert(0, str(ROOT))
+
+from app.services.demo import STAFF_PASSWORD, person_id  # noqa: E402
+
 VENV_BIN = ROOT / ".venv" / "bin"
 GUNICORN_CONF = ROOT / "gunicorn.conf.py"
 SUBJECTS = 200
 # The demo's listed AAA person (seed-demo prints it); logging in is rate-limited, so it happens once.
 LOGIN = {"provider": "dev", "kind": "person", "name": "王守信", "id_number": "441702199109035149"}
 START_TIMEOUT_SECONDS = 30.0
+# Counter scans: the demo bus company's counter and its half-fare measure, which every listed person may use.
+STAFF_LOGIN = {"username": "staff_bus", "password": STAFF_PASSWORD}
+REDEEM_MEASURE = "XY-XING-01"
+# Redeem spends one code a request: listed persons of the benchmark's own (imported before the server starts)
+# fetch fresh codes over HTTP before each redeem run, as many as the run could possibly use.
+CITIZENS = 20
+CITIZEN_CATEGORY = "P02"
+FETCHERS = 8
+# A run cannot outpace /healthz of the same round; codes for this much more are fetched, so none is used twice.
+CODE_MARGIN = 1.2
 UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 60e3}
 
 
@@ -39,6 +60,11 @@ class Case:
     headers: dict[str, str] = field(default_factory=dict)
     body: dict | None = None
     target: float | None = None
+    # For a POST whose body must change: called before each run with the most requests the run can make, returns
+    # the bodies to send in turn (each wrk thread walks its own share of them).
+    bodies: Callable[[int], list[dict]] | None = field(default=None, compare=False)
+    # Fields the answer of the one request made by hand must hold, so the load exercises the intended path.
+    expect: dict | None = None
 
 
 @dataclass(frozen=True)
@@ -50,13 +76,37 @@ class Result:
     errors: int
 
 
-def cases(token: str) -> list[Case]:
-    """What to measure, the baseline first; a POST case gives `body` (sent as JSON)."""
-    citizen = {"Authorization": f"Bearer {token}"}
+@dataclass(frozen=True)
+class Logins:
+    """Bearer tokens: the demo citizen, the counter staff member, and the benchmark's own listed persons."""
+
+    citizen: str
+    staff: str
+    citizens: list[str]
+    measure_id: int
+
+
+def cases(logins: Logins, base_url: str) -> list[Case]:
+    """What to measure, the baseline first; a POST case gives `body` (sent as JSON) or `bodies`."""
+    citizen = {"Authorization": f"Bearer {logins.citizen}"}
+    staff = {"Authorization": f"Bearer {logins.staff}"}
+
+    def verify_body(_: int) -> list[dict]:
+        """One live code, scanned over and over: verify does not spend it."""
+        return [{"token": fetch_codes(base_url, logins.citizens[:1], 1)[0], "device": "bench"}]
+
+    def redeem_bodies(count: int) -> list[dict]:
+        """A fresh code and idempotency key for every request."""
+        return [{"token": code, "measure_id": logins.measure_id, "idempotency_key": f"bench-{code[:16]}",
+                 "device": "bench"} for code in fetch_codes(base_url, logins.citizens, count)]
+
     return [
         Case("healthz", "GET", "/healthz"),
         Case("qrcode JSON", "GET", "/api/v1/me/qrcode", citizen, target=0.6),
         Case("qrcode PNG", "GET", "/api/v1/me/qrcode.png", citizen, target=0.3),
+        Case("scan verify", "POST", "/api/v1/scan/verify", staff, bodies=verify_body, target=0.6,
+             expect={"valid": True}),
+        Case("scan redeem", "POST", "/api/v1/scan/redeem", staff, bodies=redeem_bodies, target=0.45),
     ]
 
 
@@ -88,24 +138,60 @@ def require_wrk() -> str:
     sys.exit("wrk is required: install it with `apt-get install wrk` (Debian/Ubuntu) and run again")
 
 
-def lua_script(case: Case, directory: Path) -> Path:
+# Each wrk thread reads its share of the bodies file (every threads-th line) and walks it, wrapping at the end.
+BODIES_LUA = """
+local threads = 0
+function setup(thread)
+  thread:set("id", threads)
+  threads = threads + 1
+end
+function init(args)
+  bodies = {}
+  local line_number = 0
+  for line in io.lines(BODIES_FILE) do
+    if line_number % THREADS == id or BODIES_COUNT < THREADS then bodies[#bodies + 1] = line end
+    line_number = line_number + 1
+  end
+  sent = 0
+end
+function request()
+  sent = sent % #bodies + 1
+  return wrk.format(nil, nil, nil, bodies[sent])
+end
+"""
+
+
+def slug(case: Case) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", case.name.lower())
+
+
+def lua_script(case: Case, directory: Path, threads: int, bodies: list[dict] | None = None) -> Path:
     """A wrk script setting the method and JSON body, for cases that are not a plain GET."""
-    path = directory / f"{re.sub(r'[^a-z0-9]+', '-', case.name.lower())}.lua"
+    path = directory / f"{slug(case)}.lua"
     lines = [f"wrk.method = {json.dumps(case.method)}"]
+    if case.body is not None or bodies is not None:
+        lines.append('wrk.headers["Content-Type"] = "application/json"')
     if case.body is not None:
-        lines += [f"wrk.body = {json.dumps(json.dumps(case.body))}",  # ASCII JSON in a Lua string literal
-                  'wrk.headers["Content-Type"] = "application/json"']
+        lines.append(f"wrk.body = {json.dumps(json.dumps(case.body))}")  # ASCII JSON in a Lua string literal
+    if bodies is not None:
+        data = directory / f"{slug(case)}.jsonl"
+        data.write_text("".join(json.dumps(body) + "\n" for body in bodies), encoding="ascii")
+        lines += [f"BODIES_FILE = {json.dumps(str(data))}", f"BODIES_COUNT = {len(bodies)}", f"THREADS = {threads}",
+                  BODIES_LUA]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
 
 
 def wrk_command(wrk: str, case: Case, base_url: str, seconds: int, args: argparse.Namespace,
-                directory: Path) -> list[str]:
+                directory: Path, bound_rps: float | None) -> list[str]:
     command = [wrk, f"-t{args.threads}", f"-c{args.connections}", f"-d{seconds}s", "--latency"]
     for name, value in case.headers.items():
         command += ["-H", f"{name}: {value}"]
-    if case.method != "GET" or case.body is not None:
-        command += ["-s", str(lua_script(case, directory))]
+    if case.bodies is not None:
+        most = math.ceil((bound_rps or 5000) * seconds * CODE_MARGIN) + args.connections
+        command += ["-s", str(lua_script(case, directory, args.threads, case.bodies(most)))]
+    elif case.method != "GET" or case.body is not None:
+        command += ["-s", str(lua_script(case, directory, args.threads))]
     return command + [base_url + case.path]
 
 
@@ -125,19 +211,25 @@ def parse_wrk(case: Case, output: str) -> Result:
     return Result(case, rps, p50, p99, errors)
 
 
-def load(wrk: str, case: Case, base_url: str, args: argparse.Namespace, directory: Path) -> Result:
-    """Warm up, then measure one endpoint."""
+def load(wrk: str, case: Case, base_url: str, args: argparse.Namespace, directory: Path,
+         bound_rps: float | None) -> Result:
+    """Warm up, then measure one endpoint; `bound_rps` (the round's baseline) sizes a case's supply of bodies."""
     if args.warmup:
-        subprocess.run(wrk_command(wrk, case, base_url, args.warmup, args, directory), check=True,
+        subprocess.run(wrk_command(wrk, case, base_url, args.warmup, args, directory, bound_rps), check=True,
                        capture_output=True)
-    run = subprocess.run(wrk_command(wrk, case, base_url, args.duration, args, directory), check=True,
+    run = subprocess.run(wrk_command(wrk, case, base_url, args.duration, args, directory, bound_rps), check=True,
                          capture_output=True, text=True)
     return parse_wrk(case, run.stdout)
 
 
 def measure(wrk: str, todo: list[Case], base_url: str, args: argparse.Namespace, directory: Path) -> list[Result]:
     """Every case once per round, in turn; for each case the round with the median requests/s."""
-    rounds = [[load(wrk, case, base_url, args, directory) for case in todo] for _ in range(args.rounds)]
+    rounds = []
+    for _ in range(args.rounds):
+        results: list[Result] = []
+        for case in todo:
+            results.append(load(wrk, case, base_url, args, directory, results[0].rps if results else None))
+        rounds.append(results)
     return [sorted(runs, key=lambda result: result.rps)[len(runs) // 2] for runs in zip(*rounds)]
 
 
@@ -154,6 +246,8 @@ def server_env(directory: Path, port: int) -> dict[str, str]:
         "APP_ENV": "development", "DEV_LOGIN": "1",
         "DATABASE_URL": f"sqlite:///{directory / 'bench.sqlite3'}",
         "BIND": f"127.0.0.1:{port}", "ACCESS_LOG": "/dev/null",
+        # Many citizens log in at the start; codes fetched before a run must outlive it.
+        "LOGIN_RATE_LIMIT": "1000 per minute", "QR_TTL_SECONDS": "600",
     }
 
 
@@ -163,10 +257,26 @@ def gunicorn_workers(env: dict[str, str]) -> int:
         return runpy.run_path(str(GUNICORN_CONF))["workers"]
 
 
-def prepare_database(env: dict[str, str]) -> None:
-    """Migrate the fresh database and load the demo data."""
+def bench_citizens() -> list[dict[str, str]]:
+    """The benchmark's own listed persons (valid resident IDs, fixed by the seed), as login payloads."""
+    rng = random.Random("bench-http")
+    return [{"provider": "dev", "kind": "person", "name": f"压测{chr(0x7532 + index)}", "id_number": person_id(rng)}
+            for index in range(CITIZENS)]
+
+
+def write_list(path: Path) -> Path:
+    """A list file (名单信息标准) entering the benchmark's persons, recognised a month ago (Asia/Shanghai)."""
+    recognized = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=8)).date() - dt.timedelta(days=30)
+    rows = [f"person,{who['name']},{who['id_number']},{CITIZEN_CATEGORY},{recognized},A" for who in bench_citizens()]
+    path.write_text("\n".join(["kind,name,id_number,category,recognized_on,grade", *rows]) + "\n", encoding="utf-8")
+    return path
+
+
+def prepare_database(env: dict[str, str], directory: Path) -> None:
+    """Migrate the fresh database, load the demo data and list the benchmark's persons."""
     flask = str(VENV_BIN / "flask")
-    for command in (["db", "upgrade"], ["seed-demo", "--subjects", str(SUBJECTS)]):
+    for command in (["db", "upgrade"], ["seed-demo", "--subjects", str(SUBJECTS)],
+                    ["import-list", str(write_list(directory / "bench-list.csv"))]):
         run = subprocess.run([flask, "--app", "wsgi", *command], cwd=ROOT, env=env, capture_output=True, text=True)
         if run.returncode:
             raise RuntimeError(f"flask {' '.join(command)} failed:\n{run.stderr[-2000:]}")
@@ -217,18 +327,61 @@ def gunicorn(env: dict[str, str], log: Path) -> Iterator[subprocess.Popen]:
             server.wait()
 
 
-def login(base_url: str) -> str:
-    status, body = request("POST", base_url + "/api/v1/auth/login", {}, LOGIN)
+def login(base_url: str, path: str = "/api/v1/auth/login", payload: dict | None = None) -> str:
+    status, body = request("POST", base_url + path, {}, payload or LOGIN)
     if status != 200:
         raise RuntimeError(f"login answered {status}: {body[:300]!r}")
     return json.loads(body)["access_token"]
 
 
+def measure_id(base_url: str, code: str) -> int:
+    status, body = request("GET", base_url + "/api/v1/measures?scenario=travel", {})
+    found = [item["id"] for item in json.loads(body)["items"] if item["code"] == code] if status == 200 else []
+    if not found:
+        raise RuntimeError(f"measure {code} is not in the travel catalogue ({status})")
+    return found[0]
+
+
+def log_in_all(base_url: str) -> Logins:
+    return Logins(citizen=login(base_url), staff=login(base_url, "/api/v1/staff/login", STAFF_LOGIN),
+                  citizens=[login(base_url, payload=who) for who in bench_citizens()],
+                  measure_id=measure_id(base_url, REDEEM_MEASURE))
+
+
+def fetch_codes(base_url: str, citizens: list[str], count: int) -> list[str]:
+    """`count` distinct fresh identity codes of these citizens, fetched on keep-alive connections in parallel."""
+    host, port = base_url.removeprefix("http://").split(":")
+    shares = [count // FETCHERS + (index < count % FETCHERS) for index in range(FETCHERS)]
+
+    def fetch(index: int) -> list[str]:
+        connection, codes = http.client.HTTPConnection(host, int(port), timeout=10), []
+        try:
+            for turn in range(shares[index]):
+                citizen = citizens[(index + turn * FETCHERS) % len(citizens)]
+                connection.request("GET", "/api/v1/me/qrcode", headers={"Authorization": f"Bearer {citizen}"})
+                answer = connection.getresponse()
+                body = answer.read()
+                if answer.status != 200:
+                    raise RuntimeError(f"GET /api/v1/me/qrcode answered {answer.status}: {body[:300]!r}")
+                codes.append(json.loads(body)["token"])
+        finally:
+            connection.close()
+        return codes
+
+    with ThreadPoolExecutor(FETCHERS) as pool:
+        codes = list(dict.fromkeys(code for share in pool.map(fetch, range(FETCHERS)) for code in share))
+    return codes + (fetch_codes(base_url, citizens, count - len(codes)) if len(codes) < count else [])
+
+
 def check(case: Case, base_url: str) -> None:
     """One request by hand, so a case that is refused fails here rather than as fast errors under load."""
-    status, body = request(case.method, base_url + case.path, case.headers, case.body)
+    body = case.bodies(1)[0] if case.bodies is not None else case.body
+    status, answer = request(case.method, base_url + case.path, case.headers, body)
     if not 200 <= status < 300:
-        raise RuntimeError(f"{case.name}: {case.method} {case.path} answered {status}: {body[:300]!r}")
+        raise RuntimeError(f"{case.name}: {case.method} {case.path} answered {status}: {answer[:300]!r}")
+    if case.expect and {key: json.loads(answer).get(key) for key in case.expect} != case.expect:
+        raise RuntimeError(f"{case.name}: {case.method} {case.path} answered {answer[:300]!r}, "
+                           f"expected {case.expect}")
 
 
 # ---- report ----------------------------------------------------------------------------------------------
@@ -237,7 +390,7 @@ def verdict(result: Result, baseline: float) -> str:
     if result.case.target is None:
         return ""
     passed = result.rps >= result.case.target * baseline and result.errors == 0
-    return f"{'PASS' if passed else 'FAIL'} (≥ {result.case.target:.1f})"
+    return f"{'PASS' if passed else 'FAIL'} (≥ {result.case.target:g})"
 
 
 def print_table(results: list[Result]) -> None:
@@ -255,14 +408,14 @@ def main(argv: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory(prefix="bench-http-") as tmp:
         directory, port = Path(tmp), free_port()
         env, base_url = server_env(directory, port), f"http://127.0.0.1:{port}"
-        prepare_database(env)
+        prepare_database(env, directory)
         with gunicorn(env, directory / "gunicorn.log") as server:
             wait_until_up(base_url, server)
-            todo = cases(login(base_url))
+            todo = cases(log_in_all(base_url), base_url)
             for case in todo:
                 check(case, base_url)
             print(f"gunicorn.conf.py: {gunicorn_workers(env)} sync workers on {os.cpu_count()} cores; "
-                  f"SQLite, {SUBJECTS} listed subjects; wrk -t{args.threads} -c{args.connections} "
+                  f"SQLite, {SUBJECTS} + {CITIZENS} listed subjects; wrk -t{args.threads} -c{args.connections} "
                   f"-d{args.duration}s after {args.warmup} s warm-up, {args.rounds} round(s), on the same machine",
                   flush=True)
             results = measure(wrk, todo, base_url, args, directory)

@@ -37,7 +37,7 @@ def logout():
 
 @blp.route("/scan/verify", methods=["POST"])
 @staff_only
-@blp.arguments(VerifyRequestSchema)
+@blp.arguments(VerifyRequestSchema())
 @blp.response(200, VerifyResultSchema)
 def verify(body):
     """Always 200 for any string: valid or not with a reason code, and this venue's measures that apply."""
@@ -55,7 +55,7 @@ def verify(body):
 
 @blp.route("/scan/redeem", methods=["POST"])
 @staff_only
-@blp.arguments(RedeemRequestSchema)
+@blp.arguments(RedeemRequestSchema())
 @blp.response(201, RedeemResultSchema)
 def redeem(body):
     """Redeem one measure once per code; a retry with the same idempotency key returns the first answer."""

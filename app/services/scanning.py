@@ -6,7 +6,7 @@ measures, the subject's list standing and the code's single use are read live ev
 """
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from flask import current_app
@@ -21,6 +21,8 @@ from app.services.identity import mask_name
 from app.services.measures import is_current
 
 PAGE_SIZE = 30
+# A token's single-use key starts with the subject's reference (qrcodes: KK SSSSSSSS NNNNNN).
+SUBJECT_REF_LENGTH = 8
 
 
 @dataclass(frozen=True)
@@ -68,53 +70,80 @@ class Redeemed:
     redeemed_at: dt.datetime
 
 
+class _Measure(NamedTuple):
+    """The columns of a measure the rules and the answer need."""
+
+    id: int
+    code: str
+    title: str
+    provider_id: int
+    kinds: list[str]
+    category_codes: list[str]
+    min_grade: str | None
+    benefit: dict[str, Any]
+    status: str
+    valid_from: dt.date
+    valid_to: dt.date | None
+
+
+class _Entry(NamedTuple):
+    """A list entry as lists.entry_status reads it, with its category code."""
+
+    status: str
+    expires_on: dt.date
+    category: str
+
+
 @dataclass(frozen=True)
 class _Standing:
     subject: ScanSubject | None
     used: bool
     blocked: bool
-    entries: list[sa.Row]
+    entries: list[_Entry]
 
 
 # ---- statements, built once ----------------------------------------------------------------------------------
+# Each scan reads everything it needs in one statement, keyed by the staff member: their venue, and the subject the
+# code claims with their list entries, whether that code was redeemed and whether dishonesty blocks them. The
+# claimed subject is only used once the code's signature and age check out.
 
-_MEASURE = (Measure.id, Measure.code, Measure.title, Measure.provider_id, Measure.kinds, Measure.category_codes,
-            Measure.min_grade, Measure.benefit, Measure.status, Measure.valid_from, Measure.valid_to)
-_EARLIER = (Redemption.id.label("earlier_id"), Redemption.token_key.label("earlier_token_key"),
-            Redemption.measure_id.label("earlier_measure_id"), Redemption.benefit.label("earlier_benefit"),
-            Redemption.redeemed_at.label("earlier_redeemed_at"))
+_MEASURE = (Measure.id.label("measure_id"), Measure.code, Measure.title, Measure.provider_id, Measure.kinds,
+            Measure.category_codes, Measure.min_grade, Measure.benefit, Measure.status.label("measure_status"),
+            Measure.valid_from, Measure.valid_to)
+_SUBJECT = (Subject.id.label("subject_id"), Subject.kind, Subject.name, Subject.grade,
+            sa.exists().where(Redemption.token_key == sa.bindparam("token_key")).label("used"),
+            lists.blocking_exists(Subject.id).label("blocked"),
+            ListEntry.id.label("entry_id"), ListEntry.status.label("entry_status"), ListEntry.expires_on,
+            ListCategory.code.label("category"))
+_EARLIER_REDEMPTION = sa.orm.aliased(Redemption, name="earlier")
+_EARLIER = (_EARLIER_REDEMPTION.id.label("earlier_id"), _EARLIER_REDEMPTION.token_key.label("earlier_token_key"),
+            _EARLIER_REDEMPTION.measure_id.label("earlier_measure_id"),
+            _EARLIER_REDEMPTION.benefit.label("earlier_benefit"),
+            _EARLIER_REDEMPTION.redeemed_at.label("earlier_redeemed_at"))
 
-# verify: the staff member's venue and the venue's published measures (whether current today is checked in Python).
-_STAFF_AND_MEASURES = (
-    sa.select(Account.role, Account.venue_id, *_MEASURE)
-    .select_from(Account)
-    .outerjoin(Measure, sa.and_(Measure.provider_id == Account.venue_id, Measure.status == "published"))
-    .where(Account.id == sa.bindparam("staff_id"))
-    .order_by(Measure.id))
 
-# redeem: the staff member's venue, the redemption an earlier request with this key made, and the measure.
-_STAFF_REPLAY_AND_MEASURE = (
-    sa.select(Account.role, Account.venue_id, *_EARLIER, *_MEASURE)
-    .select_from(Account)
-    .outerjoin(Redemption, sa.and_(Redemption.staff_id == Account.id,
-                                   Redemption.idempotency_key == sa.bindparam("idempotency_key")))
+def _with_subject(query: sa.Select) -> sa.Select:
+    return (query.outerjoin(Subject, Subject.qr_ref == sa.bindparam("subject_ref"))
+            .outerjoin(ListEntry, ListEntry.subject_id == Subject.id)
+            .outerjoin(ListCategory, ListCategory.id == ListEntry.category_id))
+
+
+# verify: also the venue's published measures (whether each is current today is checked in Python).
+_VERIFY_READ = _with_subject(
+    sa.select(Account.role, Account.venue_id, *_SUBJECT, *_MEASURE).select_from(Account)
+).outerjoin(Measure, sa.and_(Measure.provider_id == Account.venue_id, Measure.status == "published")).where(
+    Account.id == sa.bindparam("staff_id")).order_by(Measure.id, ListEntry.id)
+
+# redeem: also the redemption an earlier request with this idempotency key made, and the measure asked for.
+_REDEEM_READ = _with_subject(
+    sa.select(Account.role, Account.venue_id, *_EARLIER, *_MEASURE, *_SUBJECT).select_from(Account)
+    .outerjoin(_EARLIER_REDEMPTION, sa.and_(_EARLIER_REDEMPTION.staff_id == Account.id,
+                                            _EARLIER_REDEMPTION.idempotency_key == sa.bindparam("idempotency_key")))
     .outerjoin(Measure, Measure.id == sa.bindparam("measure_id"))
-    .where(Account.id == sa.bindparam("staff_id")))
+).where(Account.id == sa.bindparam("staff_id")).order_by(ListEntry.id)
 
-_REPLAY = sa.select(*_EARLIER).where(Redemption.staff_id == sa.bindparam("staff_id"),
-                                     Redemption.idempotency_key == sa.bindparam("idempotency_key"))
-
-# The subject a code names, live: whether the code was redeemed, whether dishonesty blocks, every list entry.
-_STANDING = (
-    sa.select(Subject.id, Subject.kind, Subject.name, Subject.grade,
-              sa.exists().where(Redemption.token_key == sa.bindparam("token_key")).label("used"),
-              lists.blocking_exists(Subject.id).label("blocked"),
-              ListEntry.id.label("entry_id"), ListEntry.status, ListEntry.expires_on,
-              ListCategory.code.label("category"))
-    .select_from(Subject)
-    .outerjoin(ListEntry, ListEntry.subject_id == Subject.id)
-    .outerjoin(ListCategory, ListCategory.id == ListEntry.category_id)
-    .where(Subject.qr_ref == sa.bindparam("subject_ref")))
+_REPLAY = sa.select(*_EARLIER).where(_EARLIER_REDEMPTION.staff_id == sa.bindparam("staff_id"),
+                                     _EARLIER_REDEMPTION.idempotency_key == sa.bindparam("idempotency_key"))
 
 _VERIFIED_LIVE_AT = (
     sa.select(ScanAttempt.at)
@@ -129,21 +158,51 @@ _INSERT_AUDIT = sa.insert(AuditEvent)
 
 # ---- shared steps ----------------------------------------------------------------------------------------------
 
-def _venue_of(row: sa.Row | None) -> int:
+def _claimed(token: str) -> tuple[str | None, str | None]:
+    """The subject reference and single-use key a scanned string claims, unverified (qrcodes.token_key_of)."""
+    token_key = qrcodes.token_key_of(token)
+    return (token_key[:SUBJECT_REF_LENGTH], token_key) if token_key else (None, None)
+
+
+def _read(connection: sa.Connection, statement: sa.Select, subject_ref: str | None, token_key: str | None,
+          today: dt.date, params: dict[str, Any]) -> list[sa.Row]:
+    return connection.execute(statement, params | {"subject_ref": subject_ref, "token_key": token_key,
+                                                   "today": today, "since": lists.exclusion_start(today)}).all()
+
+
+def _reread_if_claim_differs(connection: sa.Connection, rows: list[sa.Row], statement: sa.Select,
+                             claimed: tuple[str | None, str | None], code: qrcodes.VerifiedCode, today: dt.date,
+                             params: dict[str, Any]) -> list[sa.Row]:
+    """The read for the verified code: the one made for the claim, which is the same unless token formats change."""
+    if claimed == (code.subject_ref, code.token_key):
+        return rows
+    return _read(connection, statement, code.subject_ref, code.token_key, today, params)
+
+
+def _venue_of(rows: list[sa.Row]) -> int:
     """The staff member's venue; only staff scan."""
-    if row is None or row.role != "staff":
+    if not rows or rows[0].role != "staff":
         raise NotFound("account_not_found", "账号不存在")
-    return row.venue_id
+    return rows[0].venue_id
 
 
-def _standing(connection: sa.Connection, code: qrcodes.VerifiedCode, today: dt.date) -> _Standing:
-    rows = connection.execute(_STANDING, {"subject_ref": code.subject_ref, "token_key": code.token_key,
-                                          "today": today, "since": lists.exclusion_start(today)}).all()
-    if not rows:
-        return _Standing(None, False, False, [])
+def _standing(rows: list[sa.Row]) -> _Standing:
+    """The claimed subject's standing from a scan's read (one row per entry, repeated per measure for verify)."""
     first = rows[0]
-    return _Standing(ScanSubject(first.id, first.kind, first.name, first.grade), bool(first.used),
-                     bool(first.blocked), [row for row in rows if row.entry_id is not None])
+    if first.subject_id is None:
+        return _Standing(None, False, False, [])
+    entries = {row.entry_id: _Entry(row.entry_status, row.expires_on, row.category)
+               for row in rows if row.entry_id is not None}
+    return _Standing(ScanSubject(first.subject_id, first.kind, first.name, first.grade), bool(first.used),
+                     bool(first.blocked), list(entries.values()))
+
+
+def _measures(rows: list[sa.Row]) -> list[_Measure]:
+    measures = {row.measure_id: _Measure(row.measure_id, row.code, row.title, row.provider_id, row.kinds,
+                                         row.category_codes, row.min_grade, row.benefit, row.measure_status,
+                                         row.valid_from, row.valid_to)
+                for row in rows if row.measure_id is not None}
+    return list(measures.values())
 
 
 def _refusal(standing: _Standing, today: dt.date) -> str | None:
@@ -154,13 +213,13 @@ def _refusal(standing: _Standing, today: dt.date) -> str | None:
     return lists.refusal_of(standing.blocked, standing.entries, today)
 
 
-def _offers(standing: _Standing, measures: list, today: dt.date) -> list[citizens.Offer]:
+def _offers(standing: _Standing, measures: list[_Measure], today: dt.date) -> list[citizens.Offer]:
     """citizens.offers for a listed subject, from the rows read at this scan."""
     active = {entry.category for entry in standing.entries if lists.entry_status(entry, today) == lists.ACTIVE}
     return citizens.offers_for(standing.subject.kind, standing.subject.grade, active, measures)
 
 
-def _no_offer_reason(subject: ScanSubject, measures: list) -> str:
+def _no_offer_reason(subject: ScanSubject, measures: list[_Measure]) -> str:
     """grade_too_low when a measure here would apply but for the grade, otherwise no_applicable_measure."""
     if any(subject.kind in measure.kinds and not meets(subject.grade, measure.min_grade) for measure in measures):
         return "grade_too_low"
@@ -177,9 +236,10 @@ def _log(connection: sa.Connection, values: dict[str, Any]) -> Attempt:
 
 def verify(token: str, staff_id: int, device: str, now: dt.datetime, today: dt.date) -> Verification:
     """Check a scanned string against signature, age, single use and the subject's live standing; log the attempt."""
+    claimed, params = _claimed(token), {"staff_id": staff_id}
     with db.engine.connect() as connection:
-        rows = connection.execute(_STAFF_AND_MEASURES, {"staff_id": staff_id}).all()
-        venue_id = _venue_of(rows[0] if rows else None)
+        rows = _read(connection, _VERIFY_READ, *claimed, today, params)
+        venue_id = _venue_of(rows)
         subject, offers, token_key, expires_at = None, [], None, None
         try:
             code = qrcodes.verify(token, now)
@@ -187,11 +247,12 @@ def verify(token: str, staff_id: int, device: str, now: dt.datetime, today: dt.d
             reason = refused.code
         else:
             token_key, expires_at = code.token_key, code.expires_at
-            standing = _standing(connection, code, today)
+            rows = _reread_if_claim_differs(connection, rows, _VERIFY_READ, claimed, code, today, params)
+            standing = _standing(rows)
             subject = standing.subject
             reason = _refusal(standing, today)
             if reason is None:
-                measures = [row for row in rows if row.id is not None and is_current(row, today)]
+                measures = [measure for measure in _measures(rows) if is_current(measure, today)]
                 offers = _offers(standing, measures, today)
                 reason = None if offers else _no_offer_reason(subject, measures)
         attempt = _log(connection, {"action": "verify", "venue_id": venue_id, "staff_id": staff_id, "device": device,
@@ -243,17 +304,18 @@ def _live_code(connection: sa.Connection, token: str, token_key: str | None, ven
 def redeem(token: str, measure_id: int, idempotency_key: str, staff_id: int, device: str, now: dt.datetime,
            today: dt.date) -> tuple[Redeemed, bool]:
     """Redeem one measure with a code, once; returns (redemption, replayed). Refusals are logged and raised."""
-    token_key = qrcodes.token_key_of(token)
+    claimed = _claimed(token)
+    token_key = claimed[1]
+    params = {"staff_id": staff_id, "idempotency_key": idempotency_key, "measure_id": measure_id}
     with db.engine.connect() as connection:
-        row = connection.execute(_STAFF_REPLAY_AND_MEASURE, {
-            "staff_id": staff_id, "idempotency_key": idempotency_key, "measure_id": measure_id}).one_or_none()
-        venue_id = _venue_of(row)
-        earlier = _earlier(row, token_key, measure_id)
+        rows = _read(connection, _REDEEM_READ, *claimed, today, params)
+        venue_id = _venue_of(rows)
+        earlier = _earlier(rows[0], token_key, measure_id)
         if earlier is not None:
             return earlier, True
-        measure = row  # its measure columns
-        if measure.id is None:
+        if rows[0].measure_id is None:
             raise NotFound("measure_not_found", "激励措施不存在")
+        measure = _measures(rows)[0]
         attempt = {"action": "redeem", "venue_id": venue_id, "staff_id": staff_id, "device": device,
                    "subject_id": None, "measure_id": measure_id, "token_key": token_key, "valid": False,
                    "reason": None, "at": now}
@@ -261,7 +323,7 @@ def redeem(token: str, measure_id: int, idempotency_key: str, staff_id: int, dev
             code = _live_code(connection, token, token_key, venue_id, now)
         except qrcodes.TokenRefused as refused:
             raise _refuse(connection, attempt, refused.code, refused.message) from None
-        standing = _standing(connection, code, today)
+        standing = _standing(_reread_if_claim_differs(connection, rows, _REDEEM_READ, claimed, code, today, params))
         subject = standing.subject
         attempt["subject_id"] = subject.id if subject else None
         if measure.provider_id != venue_id:
