@@ -10,12 +10,22 @@ from app.models import AuditEvent
 PAGE_SIZE = 50
 
 
+def _fields(actor: str, action: str, target_type: str, target_id: Any, details: dict[str, Any]) -> dict[str, Any]:
+    return {"actor": actor, "action": action, "target_type": target_type,
+            "target_id": None if target_id is None else str(target_id), "details": details}
+
+
 def record(actor: str, action: str, target_type: str, target_id: Any = None, **details: Any) -> AuditEvent:
     """Add an audit event to the current transaction; the calling service commits it with its change."""
-    event = AuditEvent(actor=actor, action=action, target_type=target_type,
-                       target_id=None if target_id is None else str(target_id), details=details)
+    event = AuditEvent(**_fields(actor, action, target_type, target_id, details))
     db.session.add(event)
     return event
+
+
+def record_on(connection: sa.Connection, actor: str, action: str, target_type: str, target_id: Any = None,
+              **details: Any) -> None:
+    """The same event on a Core connection's transaction, for hot paths that work below the ORM session."""
+    connection.execute(sa.insert(AuditEvent), _fields(actor, action, target_type, target_id, details))
 
 
 def events(actor: str | None, action: str | None, start: dt.datetime | None, end: dt.datetime | None,

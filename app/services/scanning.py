@@ -14,8 +14,8 @@ from sqlalchemy.exc import IntegrityError
 
 from app.errors import Conflict, DomainError, NotFound
 from app.extensions import db
-from app.models import Account, AuditEvent, ListCategory, ListEntry, Measure, Redemption, ScanAttempt, Subject
-from app.services import citizens, lists, qrcodes
+from app.models import Account, ListCategory, ListEntry, Measure, Redemption, ScanAttempt, Subject
+from app.services import audit, citizens, lists, qrcodes
 from app.services.grades import meets
 from app.services.identity import mask_name
 from app.services.measures import is_current
@@ -153,7 +153,6 @@ _VERIFIED_LIVE_AT = (
 
 _INSERT_ATTEMPT = sa.insert(ScanAttempt)
 _INSERT_REDEMPTION = sa.insert(Redemption).returning(Redemption.id, Redemption.benefit, Redemption.redeemed_at)
-_INSERT_AUDIT = sa.insert(AuditEvent)
 
 
 # ---- shared steps ----------------------------------------------------------------------------------------------
@@ -361,11 +360,8 @@ def _record(connection: sa.Connection, attempt: dict[str, Any], benefit: dict,
         if earlier is not None:
             return earlier, True
         raise _refuse(connection, attempt, "token_used", "该二维码已使用，请刷新后重新出示", status=409) from None
-    # audit.record's event, inserted on this connection with the redemption.
-    connection.execute(_INSERT_AUDIT, {
-        "actor": f"staff:{staff_id}", "action": "redemption.create", "target_type": "redemption",
-        "target_id": str(stored.id),
-        "details": {"measure_id": measure_id, "venue_id": attempt["venue_id"], "subject_id": attempt["subject_id"]}})
+    audit.record_on(connection, f"staff:{staff_id}", "redemption.create", "redemption", stored.id,
+                    measure_id=measure_id, venue_id=attempt["venue_id"], subject_id=attempt["subject_id"])
     connection.commit()
     return Redeemed(stored.id, measure_id, stored.benefit, stored.redeemed_at), False
 
