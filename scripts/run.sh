@@ -9,13 +9,15 @@ export APP_ENV="${APP_ENV:-development}" DEV_LOGIN="${DEV_LOGIN:-1}" BIND="${BIN
 mkdir -p instance
 flask=(.venv/bin/flask --app wsgi)
 "${flask[@]}" db upgrade
-if "${flask[@]}" seed-demo > instance/demo-logins.txt 2>&1; then
+seed_output="$(mktemp)"
+if "${flask[@]}" seed-demo > "$seed_output" 2>&1; then
+  mv "$seed_output" instance/demo-logins.txt
   cat instance/demo-logins.txt
-elif grep -q already_seeded instance/demo-logins.txt; then
-  echo "Demo data already loaded; its logins are printed in instance/demo-logins.txt the first time:"
-  echo "  admin / Admin@2026, counter staff staff_bus … staff_bank / Staff@2026"
+elif grep -q already_seeded "$seed_output"; then
+  rm -f "$seed_output"
+  echo "Demo data already loaded; the logins and demo identities are in instance/demo-logins.txt"
 else
-  cat instance/demo-logins.txt >&2; exit 1
+  cat "$seed_output" >&2; rm -f "$seed_output"; exit 1
 fi
 echo
 echo "信易+ 守信激励 is starting at http://${BIND}/  (API description: http://${BIND}/api/v1/openapi.json)"
