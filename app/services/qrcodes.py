@@ -12,6 +12,7 @@ import io
 import re
 import secrets
 from dataclasses import dataclass
+from typing import NamedTuple
 from functools import lru_cache
 
 import numpy as np
@@ -136,10 +137,17 @@ def verify(token: str, now: dt.datetime) -> VerifiedCode:
     return VerifiedCode(subject_ref, subject_ref + nonce, issued, issued + dt.timedelta(seconds=ttl))
 
 
-def token_key_of(token: str) -> str | None:
-    """The single-use key a well-formed token claims (unverified), used to recognise retries."""
+class Claim(NamedTuple):
+    """What a well-formed scanned string says it is, before any check: whose code, and its single-use key."""
+
+    subject_ref: str
+    token_key: str
+
+
+def claim(token: str) -> Claim | None:
+    """The parts a token names (unverified), read with the same pattern `verify` uses, so a verified code agrees."""
     match = _SHAPE.fullmatch(token.strip().upper())
-    return match.group(2) + match.group(3) if match else None
+    return Claim(match.group(2), match.group(2) + match.group(3)) if match else None
 
 
 def render_png(token: str, scale: int = 8) -> bytes:

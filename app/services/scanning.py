@@ -21,8 +21,6 @@ from app.services.identity import mask_name
 from app.services.measures import is_current
 
 PAGE_SIZE = 30
-# A token's single-use key starts with the subject's reference (qrcodes: KK SSSSSSSS NNNNNN).
-SUBJECT_REF_LENGTH = 8
 
 
 @dataclass(frozen=True)
@@ -158,24 +156,14 @@ _INSERT_REDEMPTION = sa.insert(Redemption).returning(Redemption.id, Redemption.b
 # ---- shared steps ----------------------------------------------------------------------------------------------
 
 def _claimed(token: str) -> tuple[str | None, str | None]:
-    """The subject reference and single-use key a scanned string claims, unverified (qrcodes.token_key_of)."""
-    token_key = qrcodes.token_key_of(token)
-    return (token_key[:SUBJECT_REF_LENGTH], token_key) if token_key else (None, None)
+    """(subject reference, single-use key) the scanned string claims; a verified code always agrees with it."""
+    return qrcodes.claim(token) or (None, None)
 
 
 def _read(connection: sa.Connection, statement: sa.Select, subject_ref: str | None, token_key: str | None,
           today: dt.date, params: dict[str, Any]) -> list[sa.Row]:
     return connection.execute(statement, params | {"subject_ref": subject_ref, "token_key": token_key,
                                                    "today": today, "since": lists.exclusion_start(today)}).all()
-
-
-def _reread_if_claim_differs(connection: sa.Connection, rows: list[sa.Row], statement: sa.Select,
-                             claimed: tuple[str | None, str | None], code: qrcodes.VerifiedCode, today: dt.date,
-                             params: dict[str, Any]) -> list[sa.Row]:
-    """The read for the verified code: the one made for the claim, which is the same unless token formats change."""
-    if claimed == (code.subject_ref, code.token_key):
-        return rows
-    return _read(connection, statement, code.subject_ref, code.token_key, today, params)
 
 
 def _venue_of(rows: list[sa.Row]) -> int:
@@ -246,7 +234,6 @@ def verify(token: str, staff_id: int, device: str, now: dt.datetime, today: dt.d
             reason = refused.code
         else:
             token_key, expires_at = code.token_key, code.expires_at
-            rows = _reread_if_claim_differs(connection, rows, _VERIFY_READ, claimed, code, today, params)
             standing = _standing(rows)
             subject = standing.subject
             reason = _refusal(standing, today)
@@ -281,14 +268,14 @@ def _earlier(row: sa.Row | None, token_key: str | None, measure_id: int) -> Rede
 
 
 def _live_code(connection: sa.Connection, token: str, token_key: str | None, venue_id: int,
-               now: dt.datetime) -> qrcodes.VerifiedCode:
-    """The code if live now — or if it was verified live at this venue and the confirmation arrives within the grace.
+               now: dt.datetime) -> None:
+    """Pass if the code is live now — or was verified live at this venue and the confirmation is within the grace.
 
     A confirmation queued by a scanner that lost the network reaches the server after the code's minute is up;
     the successful verify attempt proves the citizen showed a live code at this counter.
     """
     try:
-        return qrcodes.verify(token, now)
+        qrcodes.verify(token, now)
     except qrcodes.TokenRefused as refused:
         if refused.code != "token_expired" or token_key is None:
             raise
@@ -297,7 +284,7 @@ def _live_code(connection: sa.Connection, token: str, token_key: str | None, ven
                                                             "since": now - grace})
         if verified_at is None:
             raise
-        return qrcodes.verify(token, verified_at)
+        qrcodes.verify(token, verified_at)
 
 
 def redeem(token: str, measure_id: int, idempotency_key: str, staff_id: int, device: str, now: dt.datetime,
@@ -319,10 +306,10 @@ def redeem(token: str, measure_id: int, idempotency_key: str, staff_id: int, dev
                    "subject_id": None, "measure_id": measure_id, "token_key": token_key, "valid": False,
                    "reason": None, "at": now}
         try:
-            code = _live_code(connection, token, token_key, venue_id, now)
+            _live_code(connection, token, token_key, venue_id, now)
         except qrcodes.TokenRefused as refused:
             raise _refuse(connection, attempt, refused.code, refused.message) from None
-        standing = _standing(_reread_if_claim_differs(connection, rows, _REDEEM_READ, claimed, code, today, params))
+        standing = _standing(rows)
         subject = standing.subject
         attempt["subject_id"] = subject.id if subject else None
         if measure.provider_id != venue_id:
