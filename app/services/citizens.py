@@ -5,7 +5,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from app.errors import Forbidden, NotFound
+from app.errors import Forbidden
 from app.extensions import db
 from app.models import ListEntry, Measure, Redemption, Subject
 from app.services import cases, lists, qrcodes
@@ -57,13 +57,6 @@ class Standing:
         return self.refusal is None
 
 
-def get_subject(subject_id: int) -> Subject:
-    subject = db.session.get(Subject, subject_id)
-    if subject is None:
-        raise NotFound("subject_not_found", "主体不存在")
-    return subject
-
-
 def standing(subject: Subject, today: dt.date) -> Standing:
     entries = subject.entries
     return Standing(subject, [EntryView(entry, lists.entry_status(entry, today)) for entry in entries],
@@ -92,7 +85,7 @@ def profile(subject_id: int, today: dt.date) -> tuple[Standing, list[EntryView],
 
     An entry under objection is shown so, but eligibility still follows its status before the objection.
     """
-    position = standing(get_subject(subject_id), today)
+    position = standing(lists.get_subject(subject_id), today)
     disputed = cases.entries_under_objection(subject_id)
     shown = [EntryView(view.entry, "under_objection", view.status) if view.entry.id in disputed else view
              for view in position.entries]
@@ -103,7 +96,7 @@ def issue_code(subject_id: int, today: dt.date, now: dt.datetime) -> qrcodes.Iss
     """A fresh identity code for a subject who may use incentives today; refused with the listing reason."""
     qr_ref = lists.eligible_qr_ref(subject_id, today)
     if qr_ref is None:
-        refusal = standing(get_subject(subject_id), today).refusal or "not_listed"
+        refusal = standing(lists.get_subject(subject_id), today).refusal or "not_listed"
         raise Forbidden(refusal, REFUSAL_MESSAGES[refusal])
     return qrcodes.issue(qr_ref, now)
 

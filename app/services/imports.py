@@ -16,7 +16,8 @@ from app.models import DishonestyRecord, ImportBatch, ListCategory, ListEntry, S
 from app.services import audit
 from app.services.grades import parse_grade
 from app.services.identity import id_hash, normalize_id_number, parse_kind
-from app.services.lists import exclusion_start, listing_expiry, new_subject, suspend_for_dishonesty
+from app.services.lists import (blocking_conditions, exclusion_start, listing_expiry, new_subject,
+                                suspend_for_dishonesty)
 
 LIST_COLUMNS = {
     "kind": ("kind", "主体类型"),
@@ -265,8 +266,7 @@ def _blocked_subject_ids(subject_ids: list[int], today: dt.date) -> set[int]:
     blocked: set[int] = set()
     for chunk in _chunked_ids(subject_ids):
         blocked.update(db.session.scalars(sa.select(DishonestyRecord.subject_id).where(
-            DishonestyRecord.subject_id.in_(chunk), DishonestyRecord.repaired_on.is_(None),
-            DishonestyRecord.recorded_on.between(exclusion_start(today), today))))
+            DishonestyRecord.subject_id.in_(chunk), *blocking_conditions(exclusion_start(today), today))))
     return blocked
 
 

@@ -36,24 +36,26 @@ def is_blocking(record: DishonestyRecord, today: dt.date) -> bool:
     return record.repaired_on is None and exclusion_start(today) <= record.recorded_on <= today
 
 
-def blocking_record(subject_id: int, today: dt.date) -> DishonestyRecord | None:
-    return db.session.scalar(
-        sa.select(DishonestyRecord)
-        .where(DishonestyRecord.subject_id == subject_id,
-               DishonestyRecord.repaired_on.is_(None),
-               DishonestyRecord.recorded_on.between(exclusion_start(today), today))
-        .limit(1))
+def blocking_conditions(since, today) -> tuple[sa.ColumnElement, ...]:
+    """The exclusion rule in SQL, the one place it is written: unrepaired and recorded between `since` and `today`."""
+    return DishonestyRecord.repaired_on.is_(None), DishonestyRecord.recorded_on.between(since, today)
+
+
+def blocking_exists(subject_id: sa.ColumnElement | int, since=None, today=None) -> sa.Exists:
+    """Whether a record excludes the subject; bind parameters `since` and `today` unless given (prebuilt statements)."""
+    return sa.exists().where(DishonestyRecord.subject_id == subject_id,
+                             *blocking_conditions(sa.bindparam("since") if since is None else since,
+                                                  sa.bindparam("today") if today is None else today))
+
+
+def is_excluded(subject_id: int, today: dt.date) -> bool:
+    """A serious dishonesty record of the last three years, unrepaired, keeps the subject off the list."""
+    return db.session.scalar(sa.select(blocking_exists(subject_id, exclusion_start(today), today)))
 
 
 def listing_refusal(subject: Subject, entries: list[ListEntry], today: dt.date) -> str | None:
     """None when the subject may use incentives today, otherwise the API.md reason code."""
-    return refusal_of(blocking_record(subject.id, today) is not None, entries, today)
-
-
-def blocking_exists(subject_id: sa.ColumnElement) -> sa.Exists:
-    """blocking_record as an EXISTS for prebuilt statements, over the bind parameters `since` and `today`."""
-    return sa.exists().where(DishonestyRecord.subject_id == subject_id, DishonestyRecord.repaired_on.is_(None),
-                             DishonestyRecord.recorded_on.between(sa.bindparam("since"), sa.bindparam("today")))
+    return refusal_of(is_excluded(subject.id, today), entries, today)
 
 
 def refusal_of(blocked: bool, entries, today: dt.date) -> str | None:
@@ -81,8 +83,7 @@ _ELIGIBLE_REF = (
     .where(Subject.id == sa.bindparam("subject_id"),
            sa.exists().where(ListEntry.subject_id == Subject.id, ListEntry.status == ACTIVE,
                              ListEntry.expires_on >= sa.bindparam("today")),
-           ~sa.exists().where(DishonestyRecord.subject_id == Subject.id, DishonestyRecord.repaired_on.is_(None),
-                              DishonestyRecord.recorded_on.between(sa.bindparam("since"), sa.bindparam("today")))))
+           ~blocking_exists(Subject.id)))
 
 
 def eligible_qr_ref(subject_id: int, today: dt.date) -> str | None:
@@ -222,7 +223,7 @@ def repair_credit(record_id: int, reason: str, actor: str, today: dt.date) -> Di
     record.repaired_on, record.repair_reason = today, reason
     db.session.flush()
     restored: list[int] = []
-    if blocking_record(record.subject_id, today) is None:
+    if not is_excluded(record.subject_id, today):
         entries = db.session.scalars(sa.select(ListEntry).where(
             ListEntry.subject_id == record.subject_id, ListEntry.status == SUSPENDED)).all()
         for entry in entries:
