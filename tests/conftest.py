@@ -9,7 +9,9 @@ from flask_migrate import upgrade
 
 from app import create_app
 from app.extensions import db
-from app.services import demo
+from app.models import Measure
+from app.services import accounts, demo
+from tests.live_server import STAFF_PASSWORD, LiveServer
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
 TODAY = dt.date(2026, 11, 20)
@@ -76,3 +78,19 @@ def today():
 def catalogue(app):
     """Departments, the 18 annex categories, the demo venues and measures."""
     return demo.seed_catalogue()
+
+
+@pytest.fixture
+def server(app, database_url, catalogue, tmp_path):
+    """gunicorn on loopback over this test's database, with a bus-company counter account `gate_bus`."""
+    accounts.create_account("gate_bus", STAFF_PASSWORD, "staff", "test", venue_id=catalogue["BUS"].id)
+    live = LiveServer(database_url, tmp_path / "server.log")
+    live.start()
+    yield live
+    live.kill()
+
+
+@pytest.fixture
+def measure_id(catalogue):
+    """The bus company's 5折 measure, which every listed person may use."""
+    return db.session.scalar(sa.select(Measure.id).where(Measure.code == "XY-XING-01"))

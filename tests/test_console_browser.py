@@ -21,7 +21,7 @@ from app.models import AuditEvent, Complaint, ListEntry, Measure, Objection, Sub
 from app.services import accounts, cases, dates, demo, lists
 from app.services.demo import person_id
 from tests.helpers import identity, list_identity
-from tests.test_scanner_client import LiveServer
+from tests.live_server import LiveServer
 
 CHROMIUM = "/usr/bin/chromium"
 PASSWORD = "console-pass-1"

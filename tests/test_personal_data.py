@@ -2,6 +2,7 @@
 import logging
 import os
 import random
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -47,8 +48,7 @@ def test_no_plaintext_id_in_the_database_file(app, catalogue, today):
     db.session.remove()
     db.engine.dispose()
     path = app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")
-    raw = b"".join(open(candidate, "rb").read() for candidate in (path, path + "-wal")
-                   if os.path.exists(candidate))
+    raw = b"".join(Path(candidate).read_bytes() for candidate in (path, path + "-wal") if os.path.exists(candidate))
     assert raw
     for number in numbers:
         assert number.encode() not in raw

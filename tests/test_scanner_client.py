@@ -1,98 +1,19 @@
 """The scanner client against a live server on loopback: headless command line, and no confirmation lost."""
-import ctypes
 import json
-import os
-import signal
-import socket
 import sqlite3
 import subprocess
 import sys
-import time
-from pathlib import Path
 
-import pytest
 import requests
-import sqlalchemy as sa
 
-from app.extensions import db
-from app.models import Measure, Redemption
-from app.services import accounts
 from scanner_client.api import StaffApi
 from scanner_client.core import Scanner
 from scanner_client.outbox import Outbox
 from tests.helpers import identity, list_identity
-
-ROOT = Path(__file__).resolve().parents[1]
-PASSWORD = "counter-pass"
-PR_SET_PDEATHSIG = 1
-
-
-def _own_group_ended_with_parent() -> None:
-    """In the child: its own process group (so kill() takes the workers too), and SIGTERM if the tests die first."""
-    os.setsid()
-    ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-
-
-class LiveServer:
-    """gunicorn serving the test database on a loopback port, in its own process group so it can be killed whole."""
-
-    def __init__(self, database_url: str, log_path: Path) -> None:
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.env = os.environ | {"APP_ENV": "test", "DEV_LOGIN": "1", "DATABASE_URL": database_url,
-                                 "BIND": f"127.0.0.1:{self.port}", "WEB_CONCURRENCY": "2", "ACCESS_LOG": "/dev/null"}
-        self.log_path = log_path
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        with open(self.log_path, "ab") as log:
-            self.process = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
-                                            cwd=ROOT, env=self.env, stdout=log, stderr=log,
-                                            preexec_fn=_own_group_ended_with_parent)
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            try:
-                if requests.get(self.url + "/healthz", timeout=1).status_code == 200:
-                    return
-            except requests.RequestException:
-                time.sleep(0.1)
-        raise RuntimeError("server did not start: " + self.log_path.read_text()[-2000:])
-
-    def kill(self) -> None:
-        """SIGKILL the whole group: no graceful shutdown, in-flight requests die with it."""
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=10)
-
-
-@pytest.fixture
-def server(app, database_url, catalogue, tmp_path):
-    accounts.create_account("gate_bus", PASSWORD, "staff", "test", venue_id=catalogue["BUS"].id)
-    live = LiveServer(database_url, tmp_path / "server.log")
-    live.start()
-    yield live
-    live.kill()
-
-
-@pytest.fixture
-def measure_id(catalogue):
-    return db.session.scalar(sa.select(Measure.id).where(Measure.code == "XY-XING-01"))
-
-
-def _citizen(server, who):
-    token = requests.post(server.url + "/api/v1/auth/login", json=who.login_body(), timeout=5).json()["access_token"]
-    return {"Authorization": f"Bearer {token}"}
-
+from tests.live_server import ROOT, STAFF_PASSWORD, citizen_headers, redemption_count
 
 def _fresh_code(server, headers) -> str:
     return requests.get(server.url + "/api/v1/me/qrcode", headers=headers, timeout=5).json()["token"]
-
-
-def _redemption_count() -> int:
-    db.session.expire_all()
-    return db.session.scalar(sa.select(sa.func.count()).select_from(Redemption))
 
 
 def _client(*args, timeout=60):
@@ -103,10 +24,10 @@ def _client(*args, timeout=60):
 def test_headless_reads_verifies_and_confirms_once(server, measure_id, today, tmp_path):
     """Two photos of the same code are one decision; the confirmation is acknowledged with the redemption."""
     who = list_identity(identity(1, name="乘客甲"), today)
-    png = requests.get(server.url + "/api/v1/me/qrcode.png", headers=_citizen(server, who), timeout=5).content
+    png = requests.get(server.url + "/api/v1/me/qrcode.png", headers=citizen_headers(server, who), timeout=5).content
     (tmp_path / "code.png").write_bytes(png)
     (tmp_path / "again.png").write_bytes(png)
-    result = _client("--server", server.url, "--username", "gate_bus", "--password", PASSWORD, "--headless",
+    result = _client("--server", server.url, "--username", "gate_bus", "--password", STAFF_PASSWORD, "--headless",
                      "--image", str(tmp_path / "code.png"), str(tmp_path / "again.png"),
                      "--confirm", str(measure_id), "--outbox", str(tmp_path / "outbox.sqlite3"))
     assert result.returncode == 0, result.stderr
@@ -116,19 +37,19 @@ def test_headless_reads_verifies_and_confirms_once(server, measure_id, today, tm
     assert {"source", "token", "valid", "reason", "subject", "measures", "redemption"} <= set(decision)
     assert decision["valid"] is True and decision["subject"]["name_masked"] == "乘*甲"
     assert decision["redemption"]["measure_id"] == measure_id
-    assert _redemption_count() == 1
+    assert redemption_count() == 1
 
 
 def test_headless_reports_a_refusal_with_its_reason(server, measure_id, today, tmp_path):
     who = list_identity(identity(2, name="乘客乙"), today)
-    headers = _citizen(server, who)
+    headers = citizen_headers(server, who)
     png = requests.get(server.url + "/api/v1/me/qrcode.png", headers=headers, timeout=5).content
     (tmp_path / "code.png").write_bytes(png)
-    first = _client("--server", server.url, "--username", "gate_bus", "--password", PASSWORD, "--headless",
+    first = _client("--server", server.url, "--username", "gate_bus", "--password", STAFF_PASSWORD, "--headless",
                     "--image", str(tmp_path / "code.png"), "--confirm", str(measure_id),
                     "--outbox", str(tmp_path / "outbox.sqlite3"))
     assert json.loads(first.stdout)["redemption"] is not None
-    second = _client("--server", server.url, "--username", "gate_bus", "--password", PASSWORD, "--headless",
+    second = _client("--server", server.url, "--username", "gate_bus", "--password", STAFF_PASSWORD, "--headless",
                      "--image", str(tmp_path / "code.png"), "--outbox", str(tmp_path / "outbox.sqlite3"))
     decision = json.loads(second.stdout)
     assert (decision["valid"], decision["reason"], decision["redemption"]) == (False, "token_used", None)
@@ -136,7 +57,7 @@ def test_headless_reports_a_refusal_with_its_reason(server, measure_id, today, t
 
 def test_decode_command_is_offline(server, today, tmp_path):
     who = list_identity(identity(3), today)
-    png = requests.get(server.url + "/api/v1/me/qrcode.png", headers=_citizen(server, who), timeout=5).content
+    png = requests.get(server.url + "/api/v1/me/qrcode.png", headers=citizen_headers(server, who), timeout=5).content
     (tmp_path / "a.png").write_bytes(png)
     server.kill()
     (tmp_path / "b.txt").write_text("not an image")
@@ -149,9 +70,9 @@ def test_decode_command_is_offline(server, today, tmp_path):
 def test_no_confirmation_is_lost_when_the_server_dies(server, measure_id, today, tmp_path):
     """The server is killed while confirmations are being sent and restarted: exactly one redemption each."""
     who = list_identity(identity(4, name="乘客丙"), today)
-    headers = _citizen(server, who)
+    headers = citizen_headers(server, who)
     api = StaffApi(server.url, timeout=2)
-    api.login("gate_bus", PASSWORD)
+    api.login("gate_bus", STAFF_PASSWORD)
     outbox_path = tmp_path / "outbox.sqlite3"
     scanner = Scanner(api, Outbox(str(outbox_path)), device="gate-1")
     decisions = [scanner.verify(_fresh_code(server, headers), f"frame-{n}") for n in range(8)]
@@ -182,4 +103,4 @@ def test_no_confirmation_is_lost_when_the_server_dies(server, measure_id, today,
         states = raw.execute("SELECT state, outcome FROM confirmations").fetchall()
     assert len(states) == 8 and {state for state, _ in states} == {"acknowledged"}
     assert len({outcome for _, outcome in states}) == 8
-    assert _redemption_count() == 8
+    assert redemption_count() == 8

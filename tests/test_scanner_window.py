@@ -12,8 +12,8 @@ from app.services import qrcodes
 from scanner_client import gui
 from scanner_client.api import StaffApi
 from tests.helpers import identity, list_identity
-from tests.test_scanner_client import (ROOT, PASSWORD, _citizen, _own_group_ended_with_parent, _redemption_count,  # noqa: F401
-                                       measure_id, server)
+from tests.live_server import ROOT, citizen_headers, own_group_ended_with_parent, redemption_count
+from tests.live_server import STAFF_PASSWORD as PASSWORD
 
 pytestmark = pytest.mark.skipif(shutil.which("Xvfb") is None, reason="Xvfb is installed by scripts/bootstrap.sh test")
 
@@ -24,7 +24,7 @@ def display():
     read_end, write_end = os.pipe()
     process = subprocess.Popen(["Xvfb", "-displayfd", str(write_end), "-screen", "0", "1200x560x24", "-nolisten", "tcp"],
                                pass_fds=(write_end,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                               preexec_fn=_own_group_ended_with_parent)
+                               preexec_fn=own_group_ended_with_parent)
     os.close(write_end)
     with os.fdopen(read_end) as announced:
         name = f":{announced.readline().strip()}"
@@ -60,18 +60,18 @@ def _screenshot(name: str) -> str | None:
 
 def test_valid_code_turns_green_and_confirm_redeems(server, display, today, tmp_path):
     who = list_identity(identity(41, name="王守信"), today, grade="AAA")
-    png = requests.get(server.url + "/api/v1/me/qrcode.png", headers=_citizen(server, who), timeout=5).content
+    png = requests.get(server.url + "/api/v1/me/qrcode.png", headers=citizen_headers(server, who), timeout=5).content
     shown = _drive(server, display, tmp_path, png, click=True, screenshot=_screenshot("scanner-valid.png"))
     assert shown["headline"] == "可享受守信激励：王*信（个人，信用等级 AAA）"
     assert shown["color"] == gui.COLORS["valid"]
     assert len(shown["buttons"]) == 1 and "按5折收费" in shown["buttons"][0]
     assert shown["after_click"] == "已确认，激励已记录"
-    assert _redemption_count() == 1
+    assert redemption_count() == 1
 
 
-def test_used_code_turns_red_with_the_reason(server, display, measure_id, today, tmp_path):  # noqa: F811
+def test_used_code_turns_red_with_the_reason(server, display, measure_id, today, tmp_path):
     who = list_identity(identity(42, name="李四"), today)
-    token = requests.get(server.url + "/api/v1/me/qrcode", headers=_citizen(server, who), timeout=5).json()["token"]
+    token = requests.get(server.url + "/api/v1/me/qrcode", headers=citizen_headers(server, who), timeout=5).json()["token"]
     api = StaffApi(server.url)
     api.login("gate_bus", PASSWORD)
     api.redeem(token, measure_id, "used-before-1")
