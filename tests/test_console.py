@@ -175,3 +175,31 @@ def test_export_is_csv_with_masked_personal_data(client, people):
     assert response.get_data(as_text=True).lstrip("\ufeff").startswith("核销编号,核销时间,场景")
     bad = client.get("/admin/export/redemptions.csv?start=2026-12-31&end=2026-01-01")
     assert bad.status_code == 400
+
+
+@pytest.mark.parametrize("fields, message", [
+    ({"code": ""}, "编码必填"),
+    ({"code": "XY-XING-01"}, "编码必填且不能与已有激励措施重复"),
+    ({"valid_from": "2026-13-01"}, "日期须为 YYYY-MM-DD"),
+    ({"min_grade": "ZZZ"}, "最低信用等级无效"),
+    ({"valid_from": "2026-01-01", "valid_to": "2026-12-31"}, "不少于两年"),
+])
+def test_bad_measure_applications_are_refused_with_a_message(client, people, catalogue, fields, message):
+    _login(client, "admin")
+    before = db.session.scalar(sa.select(sa.func.count()).select_from(Measure))
+    form = {"csrf_token": _csrf(client, "/admin/measures/new"), "code": "XY-NEW-01", "title": "新措施",
+            "scenario": "travel", "provider_id": catalogue["BUS"].id, "kinds": "person", "benefit": "{}"} | fields
+    page = client.post("/admin/measures/new", data=form).get_data(as_text=True)
+    assert message in page
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Measure)) == before
+
+
+def test_an_edit_keeps_the_measure_rules(client, people):
+    _login(client, "admin")
+    measure = db.session.scalar(sa.select(Measure).where(Measure.code == "XY-YUE-01"))
+    url = f"/admin/measures/{measure.id}"
+    page = client.post(url, data={"csrf_token": _csrf(client, url), "title": measure.title, "benefit": "{}",
+                                  "min_grade": "ZZZ"}).get_data(as_text=True)
+    assert "最低信用等级无效" in page
+    db.session.expire_all()
+    assert db.session.get(Measure, measure.id).min_grade is None

@@ -351,6 +351,7 @@ def _save_measure(current) -> None:
         fields = dict(title=form.get("title", "").strip(), description=form.get("description", ""),
                       benefit=benefit, valid_to=valid_to, min_grade=form.get("min_grade") or None,
                       category_codes=form.getlist("categories"))
+        valid_from = dt.date.fromisoformat(form.get("valid_from") or today().isoformat())
     except ValueError:
         raise DomainError("invalid_request", "优惠内容须为 JSON，日期须为 YYYY-MM-DD", status=400) from None
     if not isinstance(benefit, dict) or not fields["title"]:
@@ -360,7 +361,7 @@ def _save_measure(current) -> None:
     else:
         measures.apply(actor(), code=form.get("code", "").strip(), scenario=form.get("scenario", ""),
                        provider=measures.get_venue(form.get("provider_id", type=int)), kinds=form.getlist("kinds"),
-                       valid_from=dt.date.fromisoformat(form.get("valid_from") or today().isoformat()), **fields)
+                       valid_from=valid_from, **fields)
 
 
 @bp.route("/venues", methods=["GET", "POST"])

@@ -90,7 +90,13 @@ def public_measure(measure_id: int) -> Measure:
     return measure
 
 
-def _validate_benefit(benefit: dict[str, Any]) -> None:
+def _validate_terms(benefit: dict[str, Any], min_grade: str | None, valid_from: dt.date,
+                    valid_to: dt.date | None) -> None:
+    """What every measure must satisfy, on creation and on every edit."""
+    if min_grade is not None and min_grade not in GRADES:
+        raise DomainError("invalid_grade", "最低信用等级无效", status=400, fields={"min_grade": "/".join(GRADES)})
+    if valid_to is not None and valid_to < add_years(valid_from, current_app.config["MEASURE_MIN_VALIDITY_YEARS"]):
+        raise DomainError("validity_too_short", "激励措施有效期原则上不少于两年", fields={"valid_to": "至少两年"})
     for tier in benefit.get("tiers", []):
         if tier.get("min_grade") not in GRADES:
             raise DomainError("invalid_benefit", "分级优惠的每一档都需要有效的 min_grade")
@@ -103,10 +109,10 @@ def create_measure(*, code: str, title: str, scenario: str, provider: Venue, kin
     """A provider's measure application (published at once when the credit office enters it); joins the caller's transaction."""
     if not kinds or set(kinds) - set(SUBJECT_KINDS):
         raise DomainError("invalid_kind", "适用主体类型应为 person 和/或 enterprise")
-    minimum_end = add_years(valid_from, current_app.config["MEASURE_MIN_VALIDITY_YEARS"])
-    if valid_to is not None and valid_to < minimum_end:
-        raise DomainError("validity_too_short", "激励措施有效期原则上不少于两年", fields={"valid_to": "至少两年"})
-    _validate_benefit(benefit)
+    code = code.strip()
+    if not code or db.session.scalar(sa.select(Measure.id).where(Measure.code == code)):
+        raise Conflict("code_taken", "编码必填且不能与已有激励措施重复", fields={"code": "必填且唯一"})
+    _validate_terms(benefit, min_grade, valid_from, valid_to)
     measure = Measure(code=code, title=title, scenario=parse_scenario(scenario), provider=provider, kinds=kinds,
                       category_codes=category_codes or [], min_grade=min_grade, benefit=benefit,
                       description=description, valid_from=valid_from, valid_to=valid_to,
@@ -162,8 +168,9 @@ def withdraw(measure_id: int, reason: str, actor: str, today: dt.date) -> Measur
 def update(measure_id: int, actor: str, **fields: Any) -> Measure:
     """Edit title, description, benefit or validity; every change is audited with the old values."""
     measure = get_measure(measure_id)
-    if "benefit" in fields:
-        _validate_benefit(fields["benefit"])
+    terms = {"benefit": measure.benefit, "min_grade": measure.min_grade, "valid_from": measure.valid_from,
+             "valid_to": measure.valid_to}
+    _validate_terms(**{name: fields.get(name, value) for name, value in terms.items()})
     changed = {name: str(getattr(measure, name)) for name, value in fields.items() if getattr(measure, name) != value}
     for name, value in fields.items():
         setattr(measure, name, value)
