@@ -8,7 +8,7 @@ from flask import g
 
 from app.config import ConfigError, load_config
 from app.extensions import db
-from app.models import Department, ListEntry, Measure
+from app.models import Department, ListEntry, Measure, Venue
 from app.services import accounts
 from tests.helpers import identity, list_identity
 
@@ -203,3 +203,25 @@ def test_an_edit_keeps_the_measure_rules(client, people):
     assert "最低信用等级无效" in page
     db.session.expire_all()
     assert db.session.get(Measure, measure.id).min_grade is None
+
+
+def test_admin_creates_and_edits_a_venue(client, people):
+    _login(client, "admin")
+    token = _csrf(client, "/admin/venues")
+    client.post("/admin/venues", data={"csrf_token": token, "code": "MALL", "name": "阳江百货", "scenario": "shopping"})
+    venue = db.session.scalar(sa.select(Venue).where(Venue.code == "MALL"))
+    assert (venue.name, venue.scenario) == ("阳江百货", "shopping")
+    page = client.post("/admin/venues", data={"csrf_token": token, "venue_id": venue.id, "code": "BUS",
+                                              "name": "重名", "scenario": "shopping"}, follow_redirects=True)
+    assert "编码已被使用" in page.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Venue, venue.id).code == "MALL"
+
+
+def test_audit_log_filters_by_actor_and_action(client, people, today):
+    list_identity(identity(55, name="审计者"), today)
+    _login(client, "admin")
+    page = client.get("/admin/audit?action=import.").get_data(as_text=True)
+    assert "import.list" in page and "account.create" not in page
+    page = client.get("/admin/audit?actor=nobody").get_data(as_text=True)
+    assert "没有记录" in page
