@@ -6,6 +6,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import AuditEvent
+from app.prepared import Prepared, RawConnection
 
 PAGE_SIZE = 50
 
@@ -22,10 +23,14 @@ def record(actor: str, action: str, target_type: str, target_id: Any = None, **d
     return event
 
 
-def record_on(connection: sa.Connection, actor: str, action: str, target_type: str, target_id: Any = None,
-              **details: Any) -> None:
-    """The same event on a Core connection's transaction, for hot paths that work below the ORM session."""
-    connection.execute(sa.insert(AuditEvent), _fields(actor, action, target_type, target_id, details))
+_INSERT = Prepared(sa.insert(AuditEvent),
+                   column_keys=["at", "actor", "action", "target_type", "target_id", "details"])
+
+
+def record_on(connection: RawConnection, at: dt.datetime, actor: str, action: str, target_type: str,
+              target_id: Any = None, **details: Any) -> None:
+    """The same event on a prepared-statement connection's transaction, for the hot paths below the ORM session."""
+    _INSERT.run(connection, at=at, **_fields(actor, action, target_type, target_id, details))
 
 
 def events(actor: str | None, action: str | None, start: dt.datetime | None, end: dt.datetime | None,

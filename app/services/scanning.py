@@ -1,8 +1,8 @@
 """Counter scanning (扫码确认): verify a citizen's code, redeem one measure, and log every attempt.
 
-verify and redeem are the counters' hot path: a few statements built once at module level, run on one pooled
-connection without loading ORM objects. Nothing is cached between scans: the staff member's venue, the venue's
-measures, the subject's list standing and the code's single use are read live every time.
+verify and redeem are the counters' hot path: a few statements prepared once at module level (app.prepared), run
+on one pooled connection without loading ORM objects. Nothing is cached between scans: the staff member's venue, the
+venue's measures, the subject's list standing and the code's single use are read live every time.
 """
 import datetime as dt
 from dataclasses import dataclass
@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from app.errors import Conflict, DomainError, NotFound
 from app.extensions import db
 from app.models import Account, ListCategory, ListEntry, Measure, Redemption, ScanAttempt, Subject
+from app.prepared import Prepared, RawConnection, raw_connection
 from app.services import audit, citizens, lists, qrcodes
 from app.services.grades import meets
 from app.services.identity import mask_name
@@ -127,30 +128,35 @@ def _with_subject(query: sa.Select) -> sa.Select:
 
 
 # verify: also the venue's published measures (whether each is current today is checked in Python).
-_VERIFY_READ = _with_subject(
+_VERIFY_READ = Prepared(_with_subject(
     sa.select(Account.role, Account.venue_id, *_SUBJECT, *_MEASURE).select_from(Account)
 ).outerjoin(Measure, sa.and_(Measure.provider_id == Account.venue_id, Measure.status == "published")).where(
-    Account.id == sa.bindparam("staff_id")).order_by(Measure.id, ListEntry.id)
+    Account.id == sa.bindparam("staff_id")).order_by(Measure.id, ListEntry.id))
 
 # redeem: also the redemption an earlier request with this idempotency key made, and the measure asked for.
-_REDEEM_READ = _with_subject(
+_REDEEM_READ = Prepared(_with_subject(
     sa.select(Account.role, Account.venue_id, *_EARLIER, *_MEASURE, *_SUBJECT).select_from(Account)
     .outerjoin(_EARLIER_REDEMPTION, sa.and_(_EARLIER_REDEMPTION.staff_id == Account.id,
                                             _EARLIER_REDEMPTION.idempotency_key == sa.bindparam("idempotency_key")))
     .outerjoin(Measure, Measure.id == sa.bindparam("measure_id"))
-).where(Account.id == sa.bindparam("staff_id")).order_by(ListEntry.id)
+).where(Account.id == sa.bindparam("staff_id")).order_by(ListEntry.id))
 
-_REPLAY = sa.select(*_EARLIER).where(_EARLIER_REDEMPTION.staff_id == sa.bindparam("staff_id"),
-                                     _EARLIER_REDEMPTION.idempotency_key == sa.bindparam("idempotency_key"))
+_REPLAY = Prepared(sa.select(*_EARLIER).where(
+    _EARLIER_REDEMPTION.staff_id == sa.bindparam("staff_id"),
+    _EARLIER_REDEMPTION.idempotency_key == sa.bindparam("idempotency_key")))
 
-_VERIFIED_LIVE_AT = (
+_VERIFIED_LIVE_AT = Prepared(
     sa.select(ScanAttempt.at)
     .where(ScanAttempt.token_key == sa.bindparam("token_key"), ScanAttempt.venue_id == sa.bindparam("venue_id"),
            ScanAttempt.action == "verify", ScanAttempt.valid.is_(True), ScanAttempt.at >= sa.bindparam("since"))
     .order_by(ScanAttempt.at).limit(1))
 
-_INSERT_ATTEMPT = sa.insert(ScanAttempt)
-_INSERT_REDEMPTION = sa.insert(Redemption).returning(Redemption.id, Redemption.benefit, Redemption.redeemed_at)
+_INSERT_ATTEMPT = Prepared(sa.insert(ScanAttempt).returning(ScanAttempt.id), column_keys=[
+    "action", "venue_id", "staff_id", "device", "subject_id", "measure_id", "token_key", "valid", "reason", "at"])
+_INSERT_REDEMPTION = Prepared(
+    sa.insert(Redemption).returning(Redemption.id, Redemption.benefit, Redemption.redeemed_at),
+    column_keys=["token_key", "idempotency_key", "attempt_id", "subject_id", "measure_id", "venue_id", "staff_id",
+                 "benefit", "redeemed_at"])
 
 
 # ---- shared steps ----------------------------------------------------------------------------------------------
@@ -160,20 +166,20 @@ def _claimed(token: str) -> tuple[str | None, str | None]:
     return qrcodes.claim(token) or (None, None)
 
 
-def _read(connection: sa.Connection, statement: sa.Select, subject_ref: str | None, token_key: str | None,
-          today: dt.date, params: dict[str, Any]) -> list[sa.Row]:
-    return connection.execute(statement, params | {"subject_ref": subject_ref, "token_key": token_key,
-                                                   "today": today, "since": lists.exclusion_start(today)}).all()
+def _read(connection: RawConnection, statement: Prepared, subject_ref: str | None, token_key: str | None,
+          today: dt.date, params: dict[str, Any]) -> list[tuple]:
+    return statement.run(connection, subject_ref=subject_ref, token_key=token_key, today=today,
+                         since=lists.exclusion_start(today), **params)
 
 
-def _venue_of(rows: list[sa.Row]) -> int:
+def _venue_of(rows: list[tuple]) -> int:
     """The staff member's venue; only staff scan."""
     if not rows or rows[0].role != "staff":
         raise NotFound("account_not_found", "账号不存在")
     return rows[0].venue_id
 
 
-def _standing(rows: list[sa.Row]) -> _Standing:
+def _standing(rows: list[tuple]) -> _Standing:
     """The claimed subject's standing from a scan's read (one row per entry, repeated per measure for verify)."""
     first = rows[0]
     if first.subject_id is None:
@@ -184,7 +190,7 @@ def _standing(rows: list[sa.Row]) -> _Standing:
                      bool(first.blocked), list(entries.values()))
 
 
-def _measures(rows: list[sa.Row]) -> list[_Measure]:
+def _measures(rows: list[tuple]) -> list[_Measure]:
     measures = {row.measure_id: _Measure(row.measure_id, row.code, row.title, row.provider_id, row.kinds,
                                          row.category_codes, row.min_grade, row.benefit, row.measure_status,
                                          row.valid_from, row.valid_to)
@@ -213,9 +219,9 @@ def _no_offer_reason(subject: ScanSubject, measures: list[_Measure]) -> str:
     return "no_applicable_measure"
 
 
-def _log(connection: sa.Connection, values: dict[str, Any]) -> Attempt:
+def _log(connection: RawConnection, values: dict[str, Any]) -> Attempt:
     """Insert an attempt into the connection's transaction; the caller commits."""
-    attempt_id = connection.execute(_INSERT_ATTEMPT, values).inserted_primary_key[0]
+    attempt_id = _INSERT_ATTEMPT.one(connection, **values).id
     return Attempt(attempt_id, values["valid"], values["reason"], values["token_key"], values["subject_id"])
 
 
@@ -224,7 +230,7 @@ def _log(connection: sa.Connection, values: dict[str, Any]) -> Attempt:
 def verify(token: str, staff_id: int, device: str, now: dt.datetime, today: dt.date) -> Verification:
     """Check a scanned string against signature, age, single use and the subject's live standing; log the attempt."""
     claimed, params = _claimed(token), {"staff_id": staff_id}
-    with db.engine.connect() as connection:
+    with raw_connection() as connection:
         rows = _read(connection, _VERIFY_READ, *claimed, today, params)
         venue_id = _venue_of(rows)
         subject, offers, token_key, expires_at = None, [], None, None
@@ -250,7 +256,7 @@ def verify(token: str, staff_id: int, device: str, now: dt.datetime, today: dt.d
 
 # ---- redeem ----------------------------------------------------------------------------------------------------
 
-def _refuse(connection: sa.Connection, attempt: dict[str, Any], code: str, message: str,
+def _refuse(connection: RawConnection, attempt: dict[str, Any], code: str, message: str,
             status: int = 422) -> DomainError:
     """Log the refused attempt in its own transaction and build the error to raise."""
     _log(connection, attempt | {"valid": False, "reason": code})
@@ -258,7 +264,7 @@ def _refuse(connection: sa.Connection, attempt: dict[str, Any], code: str, messa
     return (Conflict if status == 409 else DomainError)(code, message, status=status)
 
 
-def _earlier(row: sa.Row | None, token_key: str | None, measure_id: int) -> Redeemed | None:
+def _earlier(row: tuple | None, token_key: str | None, measure_id: int) -> Redeemed | None:
     """The redemption an earlier request with this key made, if any; the same key for another request is a conflict."""
     if row is None or row.earlier_id is None:
         return None
@@ -267,7 +273,7 @@ def _earlier(row: sa.Row | None, token_key: str | None, measure_id: int) -> Rede
     return Redeemed(row.earlier_id, row.earlier_measure_id, row.earlier_benefit, row.earlier_redeemed_at)
 
 
-def _live_code(connection: sa.Connection, token: str, token_key: str | None, venue_id: int,
+def _live_code(connection: RawConnection, token: str, token_key: str | None, venue_id: int,
                now: dt.datetime) -> None:
     """Pass if the code is live now — or was verified live at this venue and the confirmation is within the grace.
 
@@ -280,11 +286,10 @@ def _live_code(connection: sa.Connection, token: str, token_key: str | None, ven
         if refused.code != "token_expired" or token_key is None:
             raise
         grace = dt.timedelta(seconds=current_app.config["REDEEM_GRACE_SECONDS"])
-        verified_at = connection.scalar(_VERIFIED_LIVE_AT, {"token_key": token_key, "venue_id": venue_id,
-                                                            "since": now - grace})
-        if verified_at is None:
+        verified = _VERIFIED_LIVE_AT.run(connection, token_key=token_key, venue_id=venue_id, since=now - grace)
+        if not verified:
             raise
-        qrcodes.verify(token, verified_at)
+        qrcodes.verify(token, verified[0].at)
 
 
 def redeem(token: str, measure_id: int, idempotency_key: str, staff_id: int, device: str, now: dt.datetime,
@@ -293,7 +298,7 @@ def redeem(token: str, measure_id: int, idempotency_key: str, staff_id: int, dev
     claimed = _claimed(token)
     token_key = claimed[1]
     params = {"staff_id": staff_id, "idempotency_key": idempotency_key, "measure_id": measure_id}
-    with db.engine.connect() as connection:
+    with raw_connection() as connection:
         rows = _read(connection, _REDEEM_READ, *claimed, today, params)
         venue_id = _venue_of(rows)
         earlier = _earlier(rows[0], token_key, measure_id)
@@ -329,25 +334,25 @@ def redeem(token: str, measure_id: int, idempotency_key: str, staff_id: int, dev
         return _record(connection, attempt, offers[0].benefit, idempotency_key)
 
 
-def _record(connection: sa.Connection, attempt: dict[str, Any], benefit: dict,
+def _record(connection: RawConnection, attempt: dict[str, Any], benefit: dict,
             idempotency_key: str) -> tuple[Redeemed, bool]:
     """Insert the attempt, the redemption and its audit event together; the unique token_key settles any race."""
     attempt = attempt | {"valid": True}
     staff_id, measure_id = attempt["staff_id"], attempt["measure_id"]
     try:
         attempt_id = _log(connection, attempt).id
-        stored = connection.execute(_INSERT_REDEMPTION, {
-            "token_key": attempt["token_key"], "idempotency_key": idempotency_key, "attempt_id": attempt_id,
-            "subject_id": attempt["subject_id"], "measure_id": measure_id, "venue_id": attempt["venue_id"],
-            "staff_id": staff_id, "benefit": benefit, "redeemed_at": attempt["at"]}).one()
+        stored = _INSERT_REDEMPTION.one(
+            connection, token_key=attempt["token_key"], idempotency_key=idempotency_key, attempt_id=attempt_id,
+            subject_id=attempt["subject_id"], measure_id=measure_id, venue_id=attempt["venue_id"], staff_id=staff_id,
+            benefit=benefit, redeemed_at=attempt["at"])
     except IntegrityError:
         connection.rollback()
-        earlier = _earlier(connection.execute(_REPLAY, {"staff_id": staff_id, "idempotency_key": idempotency_key})
-                           .one_or_none(), attempt["token_key"], measure_id)
+        replay = _REPLAY.run(connection, staff_id=staff_id, idempotency_key=idempotency_key)
+        earlier = _earlier(replay[0] if replay else None, attempt["token_key"], measure_id)
         if earlier is not None:
             return earlier, True
         raise _refuse(connection, attempt, "token_used", "该二维码已使用，请刷新后重新出示", status=409) from None
-    audit.record_on(connection, f"staff:{staff_id}", "redemption.create", "redemption", stored.id,
+    audit.record_on(connection, attempt["at"], f"staff:{staff_id}", "redemption.create", "redemption", stored.id,
                     measure_id=measure_id, venue_id=attempt["venue_id"], subject_id=attempt["subject_id"])
     connection.commit()
     return Redeemed(stored.id, measure_id, stored.benefit, stored.redeemed_at), False

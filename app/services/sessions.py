@@ -11,6 +11,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from app.errors import DomainError
 from app.extensions import db
 from app.models import AccessToken, Account, Subject
+from app.prepared import Prepared, raw_connection
 from app.services import audit
 
 # Staff and admin tokens share the accounts table but never each other's audience.
@@ -55,31 +56,33 @@ def issue(audience: str, now: dt.datetime, *, subject_id: int | None = None,
     return token, lifetime
 
 
-# Built once: this runs on every authenticated request.
-_SESSION_BY_TOKEN = (
+# Every authenticated request runs these: prepared once, below the ORM session.
+_SESSION_BY_TOKEN = Prepared(
     sa.select(AccessToken.id, AccessToken.audience, AccessToken.subject_id, AccessToken.account_id,
               AccessToken.last_used_at, AccessToken.expires_at, AccessToken.revoked_at, Account.active)
     .outerjoin(Account, Account.id == AccessToken.account_id)
     .where(AccessToken.token_hash == sa.bindparam("token_hash")))
+_TOUCH = Prepared(sa.update(AccessToken).where(AccessToken.id == sa.bindparam("token_id"))
+                  .values(last_used_at=sa.bindparam("now", type_=AccessToken.last_used_at.type)))
 
 
 def authenticate(token: str | None, audience: str, now: dt.datetime) -> Session:
     """The session of a bearer token for this audience, or Unauthenticated; disabled accounts fail at once."""
     if not token:
         raise Unauthenticated("unauthenticated", "请先登录")
-    # Authentication reads outside the request's unit of work: a pooled connection, no ORM session (hot path).
-    with db.engine.connect() as connection:
-        row = connection.execute(_SESSION_BY_TOKEN, {"token_hash": _digest(token)}).one_or_none()
-    if row is None or row.audience != audience or row.revoked_at is not None:
-        raise Unauthenticated("invalid_token", "登录凭证无效，请重新登录")
-    idle, _ = _lifetimes(audience)
-    if now >= row.expires_at or now - row.last_used_at > dt.timedelta(seconds=idle):
-        raise Unauthenticated("token_expired", "登录已过期，请重新登录")
-    if row.account_id is not None and not row.active:
-        raise Unauthenticated("account_disabled", "账号已停用")
-    if now - row.last_used_at > TOUCH_INTERVAL:
-        with db.engine.begin() as connection:
-            connection.execute(sa.update(AccessToken).where(AccessToken.id == row.id).values(last_used_at=now))
+    with raw_connection() as connection:
+        rows = _SESSION_BY_TOKEN.run(connection, token_hash=_digest(token))
+        row = rows[0] if rows else None
+        if row is None or row.audience != audience or row.revoked_at is not None:
+            raise Unauthenticated("invalid_token", "登录凭证无效，请重新登录")
+        idle, _ = _lifetimes(audience)
+        if now >= row.expires_at or now - row.last_used_at > dt.timedelta(seconds=idle):
+            raise Unauthenticated("token_expired", "登录已过期，请重新登录")
+        if row.account_id is not None and not row.active:
+            raise Unauthenticated("account_disabled", "账号已停用")
+        if now - row.last_used_at > TOUCH_INTERVAL:
+            _TOUCH.run(connection, token_id=row.id, now=now)
+            connection.commit()
     return Session(row.id, row.audience, row.subject_id, row.account_id)
 
 

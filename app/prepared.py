@@ -1,0 +1,114 @@
+"""Core statements compiled once per dialect and run straight on a pooled DBAPI connection.
+
+The counters' hot path (the bearer-token check, the scan read, the attempt and redemption inserts) runs a few fixed
+statements for every scan, and SQLAlchemy's per-call execution machinery costs several times the database's own work
+there. The statements stay written in SQLAlchemy Core against the models, so they remain portable between SQLite and
+PostgreSQL, and the conversions SQLAlchemy would apply (dates on SQLite, JSON, UTC datetimes) come from the same type
+objects. Everything else in the application goes through the ORM session as usual.
+"""
+from collections import namedtuple
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+
+from app.extensions import db
+
+
+class _Compiled:
+    """A statement compiled for one dialect, with its parameter order and type conversions."""
+
+    def __init__(self, statement: sa.Executable, dialect: Dialect, column_keys: list[str] | None) -> None:
+        compiled = statement.compile(dialect=dialect, column_keys=column_keys)
+        if getattr(compiled, "insert_prefetch", None):
+            # Python-side defaults run in SQLAlchemy's execution context, which this path skips.
+            missing = ", ".join(column.name for column in compiled.insert_prefetch)
+            raise ValueError(f"give every column of a prepared insert; missing: {missing}")
+        self.sql = compiled.string
+        self.dbapi_error = dialect.loaded_dbapi.Error
+        self._defaults = {name: bind.effective_value for bind, name in compiled.bind_names.items() if not bind.required}
+        self._order = compiled.positiontup if compiled.positional else None
+        self._bind_processors = {name: processor for bind, name in compiled.bind_names.items()
+                                 if (processor := bind.type.dialect_impl(dialect).bind_processor(dialect))}
+        columns = list(getattr(statement, "selected_columns", None) or getattr(statement, "exported_columns", []))
+        self.row = namedtuple("Row", [column.key for column in columns]) if columns else None
+        self._result_processors = [(index, processor) for index, column in enumerate(columns)
+                                   if (processor := column.type.dialect_impl(dialect).result_processor(dialect, None))]
+
+    def parameters(self, values: dict[str, Any]) -> dict[str, Any] | list[Any]:
+        bound = self._defaults | values
+        for name, process in self._bind_processors.items():
+            bound[name] = process(bound[name])
+        return bound if self._order is None else [bound[name] for name in self._order]
+
+    def rows(self, raw_rows: list[tuple]) -> list[tuple]:
+        if not self._result_processors:
+            return [self.row._make(raw) for raw in raw_rows]
+        rows = []
+        for raw in raw_rows:
+            values = list(raw)
+            for index, process in self._result_processors:
+                values[index] = process(values[index])
+            rows.append(self.row._make(values))
+        return rows
+
+
+class Prepared:
+    """One Core statement; `run(connection, **values)` executes it and returns its rows as named tuples."""
+
+    def __init__(self, statement: sa.Executable, column_keys: list[str] | None = None) -> None:
+        self._statement = statement
+        self._column_keys = column_keys
+        self._by_dialect: dict[str, _Compiled] = {}
+
+    def _for(self, dialect: Dialect) -> _Compiled:
+        compiled = self._by_dialect.get(dialect.name)
+        if compiled is None:
+            compiled = self._by_dialect[dialect.name] = _Compiled(self._statement, dialect, self._column_keys)
+        return compiled
+
+    def run(self, connection: "RawConnection", **values: Any) -> list[tuple]:
+        """Execute on the connection's transaction; DBAPI errors surface as SQLAlchemy's (IntegrityError and so on)."""
+        compiled = self._for(connection.dialect)
+        parameters = compiled.parameters(values)
+        cursor = connection.dbapi.cursor()
+        try:
+            cursor.execute(compiled.sql, parameters)
+            return compiled.rows(cursor.fetchall()) if compiled.row else []
+        except compiled.dbapi_error as error:
+            raise sa.exc.DBAPIError.instance(compiled.sql, parameters, error, compiled.dbapi_error,
+                                             dialect=connection.dialect) from error
+        finally:
+            cursor.close()
+
+    def one(self, connection: "RawConnection", **values: Any) -> tuple:
+        (row,) = self.run(connection, **values)
+        return row
+
+
+class RawConnection:
+    """A pooled DBAPI connection and its dialect; the caller commits, and closing rolls back what is left."""
+
+    def __init__(self, dbapi_connection: Any, dialect: Dialect) -> None:
+        self.dbapi = dbapi_connection
+        self.dialect = dialect
+
+    def commit(self) -> None:
+        self.dbapi.commit()
+
+    def rollback(self) -> None:
+        self.dbapi.rollback()
+
+
+@contextmanager
+def raw_connection() -> Iterator[RawConnection]:
+    """A connection from the application's engine pool, returned to it (rolled back) on exit."""
+    engine = db.engine
+    dbapi_connection = engine.raw_connection()
+    try:
+        yield RawConnection(dbapi_connection, engine.dialect)
+    finally:
+        dbapi_connection.close()
+
