@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import zxingcpp
 
-from scanner_client.decoder import Decoder, decode_file
+from scanner_client.decoder import Decoder, deblurred, decode_file, sharpened, stretched, zbar, zxing
 
 pytestmark = pytest.mark.nodb
 
@@ -119,6 +119,15 @@ def test_code_the_cheap_path_misses_is_read_by_a_retry(decoder, scale, sigma):
     frame = cv2.GaussianBlur(with_code(scale=scale), (0, 0), sigma)
     assert Decoder(budget_ms=0).decode(frame) == []
     assert decoder.decode(frame) == [TOKEN]
+
+
+def test_deblurring_restores_modules_that_sharpening_cannot():
+    """3-pixel modules under a 2.2-pixel defocus: what the crop stage's Wiener view is for."""
+    blurred = cv2.GaussianBlur(code(TOKEN, scale=3), (0, 0), 2.2)
+    noisy = np.clip(blurred + np.random.default_rng(5).normal(0, 3, blurred.shape), 0, 255).astype(np.uint8)
+    for attempt in (noisy, sharpened(noisy, 2.0, 3.0), stretched(noisy)):
+        assert zxing(attempt) == [] and zbar(attempt) == []
+    assert zxing(deblurred(noisy, 2.2)) == [TOKEN]
 
 
 @pytest.mark.parametrize(
