@@ -8,6 +8,7 @@ from app.errors import Conflict, DomainError, NotFound
 from app.extensions import db
 from app.models import (ENTERPRISE, PERSON, Department, DishonestyRecord, ListCategory, ListEntry, ScanAttempt,
                         Subject)
+from app.prepared import Prepared, raw_connection
 from app.services import audit
 from app.services.dates import add_years
 from app.services.identity import id_hash, mask_id_number, new_qr_ref, normalize_id_number
@@ -77,8 +78,8 @@ def categories() -> list[ListCategory]:
     return db.session.scalars(sa.select(ListCategory).order_by(ListCategory.kind.desc(), ListCategory.code)).all()
 
 
-# Built once: the hot path of issuing a code. Must agree with listing_refusal (the tests hold both to the same cases).
-_ELIGIBLE_REF = (
+# The hot path of issuing a code; must agree with listing_refusal (the tests hold both to the same cases).
+_ELIGIBLE_REF = Prepared(
     sa.select(Subject.qr_ref)
     .where(Subject.id == sa.bindparam("subject_id"),
            sa.exists().where(ListEntry.subject_id == Subject.id, ListEntry.status == ACTIVE,
@@ -88,9 +89,9 @@ _ELIGIBLE_REF = (
 
 def eligible_qr_ref(subject_id: int, today: dt.date) -> str | None:
     """The subject's QR reference when they may use incentives today, in one query; None otherwise."""
-    with db.engine.connect() as connection:
-        return connection.scalar(_ELIGIBLE_REF, {"subject_id": subject_id, "today": today,
-                                                 "since": exclusion_start(today)})
+    with raw_connection() as connection:
+        rows = _ELIGIBLE_REF.run(connection, subject_id=subject_id, today=today, since=exclusion_start(today))
+    return rows[0].qr_ref if rows else None
 
 
 def get_subject(subject_id: int) -> Subject:
