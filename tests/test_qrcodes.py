@@ -66,6 +66,16 @@ def test_every_altered_character_is_refused(app):
                 assert _refusal(altered) in ("token_bad_signature", "token_malformed"), (position, altered)
 
 
+def test_a_second_spelling_of_the_same_time_is_malformed(app):
+    """The time's 7 base32 characters carry 35 bits for 32: flipping a spare bit decodes to the same bytes and would
+    pass the signature, so it is refused and each code has exactly one accepted spelling."""
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+    token = qrcodes.issue(REF, NOW).token
+    head, stamp, signature = token.split(".")
+    respelled = stamp[:-1] + alphabet[alphabet.index(stamp[-1]) ^ 1]
+    assert _refusal(f"{head}.{respelled}.{signature}") == "token_malformed"
+
+
 def test_altered_subject_reference_is_a_bad_signature(app):
     token = qrcodes.issue(REF, NOW).token
     assert _refusal(token[:2] + "ZZZZZZZZ" + token[10:]) == "token_bad_signature"
