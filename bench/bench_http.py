@@ -86,7 +86,7 @@ class Logins:
     measure_id: int
 
 
-def cases(logins: Logins, base_url: str) -> list[Case]:
+def cases(logins: Logins, base_url: str, floor: bool = False) -> list[Case]:
     """What to measure, the baseline first; a POST case gives `body` (sent as JSON) or `bodies`."""
     citizen = {"Authorization": f"Bearer {logins.citizen}"}
     staff = {"Authorization": f"Bearer {logins.staff}"}
@@ -100,8 +100,11 @@ def cases(logins: Logins, base_url: str) -> list[Case]:
         return [{"token": code, "measure_id": logins.measure_id, "idempotency_key": f"bench-{code[:16]}",
                  "device": "bench"} for code in fetch_codes(base_url, logins.citizens, count)]
 
+    floors = [Case("floor bare", "POST", "/bench/floor-bare", staff, bodies=verify_body),
+              Case("floor auth", "POST", "/bench/floor", staff, bodies=verify_body)] if floor else []
     return [
         Case("healthz", "GET", "/healthz"),
+        *floors,
         Case("qrcode JSON", "GET", "/api/v1/me/qrcode", citizen, target=0.6),
         Case("qrcode PNG", "GET", "/api/v1/me/qrcode.png", citizen, target=0.3),
         Case("scan verify", "POST", "/api/v1/scan/verify", staff, bodies=verify_body, target=0.6,
@@ -116,6 +119,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--connections", type=int, default=16, help="open connections (default 16)")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads (default 2)")
     parser.add_argument("--warmup", type=int, default=2, help="seconds of unmeasured load first (default 2)")
+    parser.add_argument("--floor", action="store_true",
+                        help="also load two reference routes (bench/floor_app.py): verify's answer from a bare view, "
+                             "and after the staff-token check and request schema")
     parser.add_argument("--rounds", type=int, default=1,
                         help="measure every endpoint this many times, interleaved, and keep each one's median "
                              "requests/s, to damp a noisy machine (default 1)")
@@ -307,10 +313,10 @@ def wait_until_up(base_url: str, server: subprocess.Popen) -> None:
 
 
 @contextmanager
-def gunicorn(env: dict[str, str], log: Path) -> Iterator[subprocess.Popen]:
-    """gunicorn -c gunicorn.conf.py wsgi:app in its own process group, stopped with that group."""
+def gunicorn(env: dict[str, str], log: Path, app: str = "wsgi:app") -> Iterator[subprocess.Popen]:
+    """gunicorn -c gunicorn.conf.py APP in its own process group, stopped with that group."""
     with log.open("wb") as output:
-        server = subprocess.Popen([str(VENV_BIN / "gunicorn"), "-c", str(GUNICORN_CONF), "wsgi:app"], cwd=ROOT,
+        server = subprocess.Popen([str(VENV_BIN / "gunicorn"), "-c", str(GUNICORN_CONF), app], cwd=ROOT,
                                   env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         yield server
@@ -409,9 +415,10 @@ def main(argv: list[str] | None = None) -> None:
         directory, port = Path(tmp), free_port()
         env, base_url = server_env(directory, port), f"http://127.0.0.1:{port}"
         prepare_database(env, directory)
-        with gunicorn(env, directory / "gunicorn.log") as server:
+        app = "bench.floor_app:app" if args.floor else "wsgi:app"
+        with gunicorn(env, directory / "gunicorn.log", app) as server:
             wait_until_up(base_url, server)
-            todo = cases(log_in_all(base_url), base_url)
+            todo = cases(log_in_all(base_url), base_url, args.floor)
             for case in todo:
                 check(case, base_url)
             print(f"gunicorn.conf.py: {gunicorn_workers(env)} sync workers on {os.cpu_count()} cores; "

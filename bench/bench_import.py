@@ -53,7 +53,7 @@ def positive(text: str) -> int:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--rows", type=positive, default=TARGET_ROWS, help="rows in the generated file (default 100000)")
+    parser.add_argument("--rows", type=positive, default=TARGET_ROWS, help="rows to generate (default 100000)")
     parser.add_argument("--xlsx", action="store_true", help="also time an XLSX file of the same rows")
     parser.add_argument("--database-url", help="an EMPTY database to use instead of a temporary SQLite file; "
                                                "it is migrated, filled, and downgraded to empty again")
