@@ -1,8 +1,13 @@
 """Small builders shared by the tests: listed subjects and logged-in clients."""
 import datetime as dt
 import random
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from app import create_app
+from app.errors import DomainError
+from app.extensions import db
 from app.services import imports, lists
 from app.services.demo import enterprise_code, person_id
 
@@ -41,3 +46,33 @@ def login(client, who: Identity) -> dict:
     response = client.post("/api/v1/auth/login", json=who.login_body())
     assert response.status_code == 200, response.get_json()
     return {"Authorization": f"Bearer {response.get_json()['access_token']}"}
+
+
+def race(database_url: str, work: Callable[..., str], arguments: list[tuple]) -> list[str]:
+    """Run `work(*args)` for every args at the same instant, each in a thread with its own app and connections.
+
+    Returns the sorted outcomes: what `work` returned, a domain error's code, or the repr of anything else (so a
+    crash in a thread fails the caller's assertion instead of dying silently).
+    """
+    apps = [create_app("test", SQLALCHEMY_DATABASE_URI=database_url) for _ in arguments]
+    barrier, outcomes = threading.Barrier(len(arguments), timeout=20), []
+
+    def run(worker_app, args):
+        with worker_app.app_context():
+            try:
+                barrier.wait()
+                outcomes.append(work(*args))
+            except DomainError as error:
+                outcomes.append(error.code)
+            except Exception as error:  # noqa: BLE001 - reported through the outcomes
+                outcomes.append(repr(error))
+            finally:
+                db.session.remove()
+                db.engine.dispose()
+
+    threads = [threading.Thread(target=run, args=(worker_app, args)) for worker_app, args in zip(apps, arguments)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return sorted(outcomes)

@@ -1,16 +1,14 @@
 """Counter scanning: the staff API contract over HTTP, and the redemption rules through the service."""
 import datetime as dt
-import threading
 
 import pytest
 import sqlalchemy as sa
 
-from app import create_app
 from app.errors import DomainError
 from app.extensions import db
 from app.models import Account, AuditEvent, ListEntry, Measure, Redemption, ScanAttempt, utcnow
 from app.services import accounts, imports, qrcodes, scanning
-from tests.helpers import identity, list_identity, login
+from tests.helpers import identity, list_identity, login, race
 
 PASSWORD = "counter-pass"
 
@@ -254,29 +252,12 @@ def test_two_scanners_at_the_same_instant_redeem_once(app, database_url, staff, 
     bus_venue = db.session.get(Account, staff["BUS"][0]).venue_id
     second = accounts.create_account("s_bus_2", PASSWORD, "staff", "test", venue_id=bus_venue).id
     measure_id = _measure_id("XY-XING-01")
-    counters = [(create_app("test", SQLALCHEMY_DATABASE_URI=database_url), staff_id, key)
-                for staff_id, key in ((staff["BUS"][0], "race-key-1"), (second, "race-key-2"))]
-    barrier, outcomes = threading.Barrier(len(counters), timeout=20), []
 
-    def counter(counter_app, staff_id, key):
-        with counter_app.app_context():
-            try:
-                barrier.wait()
-                scanning.redeem(token, measure_id, key, staff_id, "", utcnow(), today)
-                outcomes.append("redeemed")
-            except DomainError as error:
-                outcomes.append(error.code)
-            except Exception as error:  # surfaced by the assertion below instead of dying silently in the thread
-                outcomes.append(repr(error))
-            finally:
-                db.session.remove()
-                db.engine.dispose()
+    def confirm(staff_id, key):
+        scanning.redeem(token, measure_id, key, staff_id, "", utcnow(), today)
+        return "redeemed"
 
-    threads = [threading.Thread(target=counter, args=args) for args in counters]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert sorted(outcomes) == ["redeemed", "token_used"]
+    outcomes = race(database_url, confirm, [(staff["BUS"][0], "race-key-1"), (second, "race-key-2")])
+    assert outcomes == ["redeemed", "token_used"]
     db.session.expire_all()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Redemption)) == 1
