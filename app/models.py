@@ -99,12 +99,16 @@ class ListEntry(db.Model):
     expires_on: Mapped[dt.date]
     status: Mapped[str] = mapped_column(sa.String(16), default="active")
     status_reason: Mapped[str | None] = mapped_column(sa.Text)
+    # The dishonesty record a suspension rests on: what an upheld "wrongly suspended" objection withdraws.
+    suspended_by_record_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("dishonesty_records.id", use_alter=True))
     batch_id: Mapped[int | None] = mapped_column(sa.ForeignKey("import_batches.id"))
     created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow, onupdate=utcnow)
 
     subject: Mapped[Subject] = relationship(back_populates="entries")
     category: Mapped[ListCategory] = relationship(lazy="joined")
+    suspended_by: Mapped["DishonestyRecord | None"] = relationship(foreign_keys=[suspended_by_record_id])
 
     __table_args__ = (
         sa.UniqueConstraint("subject_id", "category_id", "recognized_on"),
@@ -113,7 +117,10 @@ class ListEntry(db.Model):
 
 
 class DishonestyRecord(db.Model):
-    """A serious dishonesty record (严重失信); credit repair (信用修复) sets repaired_on."""
+    """A serious dishonesty record (严重失信); credit repair (信用修复) sets repaired_on, an upheld objection withdrawn_on.
+
+    Neither deletes it: a lifted record stays on file with why it stopped counting.
+    """
 
     __tablename__ = "dishonesty_records"
 
@@ -124,10 +131,17 @@ class DishonestyRecord(db.Model):
     summary: Mapped[str] = mapped_column(sa.Text, default="")
     repaired_on: Mapped[dt.date | None]
     repair_reason: Mapped[str | None] = mapped_column(sa.Text)
+    withdrawn_on: Mapped[dt.date | None]
+    withdrawn_by_objection_id: Mapped[int | None] = mapped_column(sa.ForeignKey("objections.id", use_alter=True))
     batch_id: Mapped[int | None] = mapped_column(sa.ForeignKey("import_batches.id"))
     created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
 
     subject: Mapped[Subject] = relationship(back_populates="dishonesty_records")
+
+    @property
+    def lifted(self) -> bool:
+        """Repaired or withdrawn: kept on file, blocking nothing."""
+        return self.repaired_on is not None or self.withdrawn_on is not None
 
     __table_args__ = (sa.UniqueConstraint("subject_id", "recorded_on", "authority"),)
 

@@ -339,6 +339,23 @@ class DecisionSchema(Schema):
     outcome = fields.String(required=True, validate=validate.OneOf(("upheld", "rejected")))
     reason = fields.String(validate=validate.Length(max=2000))
     correction = fields.Dict(metadata={"description": "补录/更正：{category, recognized_on}"})
+    withdraw_record_ids = fields.List(fields.Integer(strict=True), metadata={
+        "description": "异议成立时撤销的严重失信记录；缺省时“被错误暂停”类撤销条目暂停所依据的记录"})
+
+
+class DishonestyRecordSchema(Schema):
+    id = fields.Integer()
+    recorded_on = fields.Date()
+    authority = fields.String()
+    summary = fields.String()
+
+
+class UpheldEffectsSchema(Schema):
+    """What upholding would do: the records withdrawn, those still blocking, whether the code works afterwards."""
+
+    withdraws = fields.List(fields.Nested(DishonestyRecordSchema))
+    still_blocked_by = fields.List(fields.Nested(DishonestyRecordSchema))
+    restores_eligibility = fields.Boolean()
 
 
 class ReplySchema(Schema):

@@ -34,8 +34,6 @@ from app.services.demo import STAFF_PASSWORD, person_id  # noqa: E402
 VENV_BIN = ROOT / ".venv" / "bin"
 GUNICORN_CONF = ROOT / "gunicorn.conf.py"
 SUBJECTS = 200
-# The demo's listed AAA person (seed-demo prints it); logging in is rate-limited, so it happens once.
-LOGIN = {"provider": "dev", "kind": "person", "name": "王守信", "id_number": "441702199109035149"}
 START_TIMEOUT_SECONDS = 30.0
 # Counter scans: the demo bus company's counter and its half-fare measure, which every listed person may use.
 STAFF_LOGIN = {"username": "staff_bus", "password": STAFF_PASSWORD}
@@ -334,7 +332,7 @@ def gunicorn(env: dict[str, str], log: Path, app: str = "wsgi:app") -> Iterator[
 
 
 def login(base_url: str, path: str = "/api/v1/auth/login", payload: dict | None = None) -> str:
-    status, body = request("POST", base_url + path, {}, payload or LOGIN)
+    status, body = request("POST", base_url + path, {}, payload or bench_citizens()[0])
     if status != 200:
         raise RuntimeError(f"login answered {status}: {body[:300]!r}")
     return json.loads(body)["access_token"]

@@ -318,7 +318,7 @@ def test_upheld_scan_refusal_marks_the_attempt_wrong(client, alice, reviewer, ca
     _suspend(who, today)
     token = qrcodes.issue(who.subject().qr_ref, utcnow()).token
     attempt = scanning.verify(token, staff.id, "", utcnow(), today).attempt
-    assert attempt.reason == "excluded_dishonest"
+    assert attempt.reason == "listing_suspended"
     objection = client.post("/api/v1/objections", headers=headers, json={
         "type": "scan_refused", "attempt_id": attempt.id, "statement": "失信记录不是我的，被拒绝借书"}).get_json()
     client.post(f"/api/v1/admin/objections/{objection['id']}/decision", headers=reviewer[1],

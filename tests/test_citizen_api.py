@@ -9,8 +9,9 @@ from pyzbar import pyzbar
 
 from app.extensions import db
 from app.models import AccessToken, ListEntry
-from app.services import imports, lists, qrcodes
-from tests.helpers import identity, list_identity, login
+from app.services import dates, imports, lists, qrcodes
+from app.services.demo import resident_id
+from tests.helpers import Identity, identity, list_identity, login
 
 LIBRARY = "XY-YUE-01"
 
@@ -66,6 +67,40 @@ def test_bad_identity_is_400_with_the_field(client, body, field):
     assert response.status_code == 400
     assert response.get_json()["error"]["code"] == "invalid_identity"
     assert field in response.get_json()["error"]["fields"]
+
+
+def _future_born() -> str:
+    return resident_id("441702", dates.today() + dt.timedelta(days=1), 7)
+
+
+@pytest.mark.parametrize("body, field", [
+    ({"provider": "dev", "kind": "person", "name": '=HYPERLINK("http://evil.example/","x")',
+      "id_number": "11010519491231002X"}, "name"),
+    ({"provider": "dev", "kind": "person", "name": "王\x07五", "id_number": "11010519491231002X"}, "name"),
+    ({"provider": "dev", "kind": "enterprise", "name": "@SUM(1+1)", "uscc": "91110000600037341L"}, "name"),
+])
+def test_names_no_document_shows_are_400_with_the_field(client, body, field):
+    response = client.post("/api/v1/auth/login", json=body)
+    assert response.status_code == 400 and response.get_json()["error"]["code"] == "invalid_identity"
+    assert "name" in response.get_json()["error"]["fields"]
+
+
+def test_a_birth_date_in_the_future_cannot_log_in(client):
+    response = client.post("/api/v1/auth/login", json={"provider": "dev", "kind": "person", "name": "未来人",
+                                                       "id_number": _future_born()})
+    assert response.status_code == 400 and "id_number" in response.get_json()["error"]["fields"]
+
+
+@pytest.mark.parametrize("name, number", [
+    ("冯海生", resident_id("441702", dt.date(1965, 3, 12), 213)),
+    ("陈家明", resident_id("810000", dt.date(1983, 7, 1), 35)),
+    ("阿依古丽·买买提", resident_id("650102", dt.date(1992, 5, 20), 46)),
+])
+def test_real_people_log_in_and_see_their_listing(client, catalogue, today, name, number):
+    """A Yangjiang citizen born before 1988, a Hong Kong resident's permit, a minority name with its middle dot."""
+    who = list_identity(Identity("person", name, number), today)
+    me = client.get("/api/v1/me", headers=login(client, who)).get_json()
+    assert me["listed"] is True and me["subject"]["id_number_masked"] == number[:3] + "*" * 11 + number[-4:]
 
 
 @pytest.mark.parametrize("body", [{"provider": "wechat"}, {"provider": 3}, {}, []])
@@ -240,7 +275,12 @@ def test_qrcode_refusals(client, catalogue, today):
     dishonest = list_identity(identity(20, name="失信者"), today, category="P04")
     data = f"kind,id_number,name,recorded_on,authority\nperson,{dishonest.number},失信者,{today},市人民法院\n"
     imports.import_dishonesty("d.csv", data.encode(), "test", today)
-    assert _refusal(client, dishonest) == "excluded_dishonest"
+    assert _refusal(client, dishonest) == "listing_suspended"
+
+    never_listed = identity(22, name="未列失信者")
+    data = f"kind,id_number,name,recorded_on,authority\nperson,{never_listed.number},未列失信者,{today},市人民法院\n"
+    imports.import_dishonesty("d2.csv", data.encode(), "test", today)
+    assert _refusal(client, never_listed) == "excluded_dishonest"
 
 
 def test_revoked_only_subject_is_not_listed(client, catalogue, today):

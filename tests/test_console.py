@@ -1,4 +1,5 @@
 """The admin console over HTTP (the browser tests drive it in Chromium): roles, sessions, CSRF, lockout, forms."""
+import datetime as dt
 import re
 from io import BytesIO
 
@@ -8,9 +9,11 @@ from flask import g
 
 from app.config import ConfigError, load_config
 from app.extensions import db
-from app.models import Department, ListEntry, Measure, Venue
-from app.services import accounts
-from tests.helpers import identity, list_identity
+from app.models import Department, ListEntry, Measure, Venue, utcnow
+from app.services import accounts, cases, imports
+from app.services.demo import resident_id
+from app.services.identity import mask_name
+from tests.helpers import Identity, identity, list_identity
 
 PASSWORD = "console-pass"
 PAGES_BY_ROLE = {
@@ -141,6 +144,27 @@ def test_reviewer_may_look_up_but_not_change_the_list(client, people, today):
     response = client.post(url, data={"csrf_token": _csrf(client, url), "step": "revoke",
                                       "entry_id": who.subject().entries[0].id, "reason": "x"})
     assert response.status_code == 403
+
+
+@pytest.mark.parametrize("name, number", [("冯海生", resident_id("441702", dt.date(1965, 3, 12), 213)),
+                                          ("陈家明", resident_id("810000", dt.date(1983, 7, 1), 35))])
+def test_search_finds_real_peoples_numbers(client, people, today, name, number):
+    list_identity(Identity("person", name, number), today)
+    _login(client, "reviewer")
+    found = client.get(f"/admin/subjects?q={number}").get_data(as_text=True)
+    assert mask_name("person", name) in found and number not in found
+
+
+def test_the_objection_page_says_what_upholding_will_change(client, people, today):
+    who = list_identity(identity(55, name="林双记"), today)
+    for day, authority in ((today - dt.timedelta(days=40), "市税务局"), (today - dt.timedelta(days=3), "市人民法院")):
+        data = f"kind,id_number,name,recorded_on,authority\nperson,{who.number},{who.name},{day},{authority}\n"
+        imports.import_dishonesty("d.csv", data.encode(), "test", day)
+    objection = cases.file_objection(who.subject().id, "wrongly_suspended", "暂停有误，请核实。",
+                                     who.subject().entries[0].id, None, [], utcnow())
+    _login(client, "reviewer")
+    page = client.get(f"/admin/objections/{objection.id}").get_data(as_text=True)
+    assert "仍有 1 条失信记录生效" in page and "市税务局" in page and "市人民法院" in page
 
 
 def test_admin_approves_and_withdraws_measures(client, people):

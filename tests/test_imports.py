@@ -372,12 +372,46 @@ def test_progress_increments_sum_to_data_rows(catalogue, today):
     """The progress callback receives increments that add up to the number of data rows."""
     rng = random.Random(5)
     numbers = list(dict.fromkeys(demo.person_id(rng) for _ in range(2600)))[:2500]
-    rows = [("person", f"测试{i}", number, "P01", RECENT, "") for i, number in enumerate(numbers)]
+    rows = [("person", "测试", number, "P01", RECENT, "") for number in numbers]
     seen: list[int] = []
     report = imports.import_list("big.csv", csv_bytes(rows), ACTOR, today, progress=seen.append)
     assert sum(seen) == 2500
     assert seen == [1000, 1000, 500]
     assert (report.rows_total, report.created, count(ListEntry)) == (2500, 2500, 2500)
+
+
+def test_real_peoples_numbers_go_in(catalogue, today):
+    """Born before their district's code existed, or holding a Hong Kong/Macao/Taiwan residence permit."""
+    rows = [person(name="冯海生", id_number=demo.resident_id("441702", dt.date(1965, 3, 12), 213)),
+            person(name="梁老深", id_number=demo.resident_id("440303", dt.date(1958, 8, 8), 51)),
+            person(name="陈家明", id_number=demo.resident_id("810000", dt.date(1983, 7, 1), 35)),
+            person(name="何澳生", id_number=demo.resident_id("820000", dt.date(1990, 2, 28), 72)),
+            person(name="林台生", id_number=demo.resident_id("830000", dt.date(1975, 10, 10), 9))]
+    report = import_rows(rows, today)
+    assert (report.created, report.errors) == (5, [])
+
+
+def test_hostile_names_and_impossible_numbers_are_refused_by_row(catalogue, today):
+    before = counts()
+    rows = [person(0, name='=HYPERLINK("http://evil.example/","点我")'),
+            person(1, name="@SUM(1+1)"),
+            person(2, name="王\x07五"),
+            company(0, name="+86阳江公司"),
+            person(3, id_number=demo.resident_id("441702", today + dt.timedelta(days=1), 5)),
+            person(4, id_number=demo.resident_id("441799", dt.date(1990, 1, 1), 5))]
+    report = import_rows(rows, today)
+    assert problems(report) == [(2, "name", "invalid_name"), (3, "name", "invalid_name"), (4, "name", "invalid_name"),
+                                (5, "name", "invalid_name"), (6, "id_number", "invalid_id_number"),
+                                (7, "id_number", "invalid_id_number")]
+    assert counts() == before
+
+
+def test_dishonesty_rows_follow_the_same_identity_rules(catalogue, today):
+    rows = [("person", PERSONS[0], "=1+1", RECENT, "市人民法院", ""),
+            ("person", demo.resident_id("441702", today + dt.timedelta(days=3), 8), "钱未来", RECENT, "市人民法院", "")]
+    report = import_dishonesty_rows(rows, today)
+    assert problems(report) == [(2, "name", "invalid_name"), (3, "id_number", "invalid_id_number")]
+    assert count(DishonestyRecord) == 0
 
 
 # ---- dishonesty import -----------------------------------------------------------------------------------

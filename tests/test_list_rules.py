@@ -88,7 +88,8 @@ def test_dishonesty_record_suspends_active_entries_at_once(catalogue, today):
     assert report.created == 1
     db.session.expire_all()
     assert db.session.get(ListEntry, entry.id).status == "suspended"
-    assert lists.listing_refusal(subject, subject.entries, today) == "excluded_dishonest"
+    assert lists.listing_refusal(subject, subject.entries, today) == "listing_suspended"
+    assert db.session.get(ListEntry, entry.id).suspended_by_record_id == subject.dishonesty_records[0].id
     assert db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "entry.suspend")) is not None
 
 

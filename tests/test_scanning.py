@@ -127,7 +127,7 @@ def test_dishonesty_arriving_after_the_code_is_refused(client, staff, today):
     token = _code_for(client, who)
     data = f"kind,id_number,name,recorded_on,authority\nperson,{who.number},后失信,{today},市人民法院\n"
     imports.import_dishonesty("d.csv", data.encode(), "test", today)
-    assert _verify(client, staff["BUS"][1], token)["reason"] == "excluded_dishonest"
+    assert _verify(client, staff["BUS"][1], token)["reason"] == "listing_suspended"
 
 
 def test_expired_code_is_refused_at_verify(app, staff, today):

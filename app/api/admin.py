@@ -8,8 +8,9 @@ from app.extensions import limiter
 from app.models import Complaint, Objection, utcnow
 from app.schemas import (AdminLoginResultSchema, AssignSchema, CredentialsSchema, DecisionSchema, ReplySchema,
                          ReviewComplaintPageSchema, ReviewComplaintSchema, ReviewObjectionPageSchema,
-                         ReviewObjectionSchema, ReviewQuerySchema)
+                         ReviewObjectionSchema, ReviewQuerySchema, UpheldEffectsSchema)
 from app.services import cases, sessions
+from app.services.dates import today
 
 blp = Blueprint("admin", __name__, url_prefix="/api/v1/admin", description="管理端：异议与投诉审核")
 blp.after_request(no_store)
@@ -59,6 +60,14 @@ def start_review(objection_id):
     return cases.start_review(objection_id, g.account.id)
 
 
+@blp.route("/objections/<int:objection_id>/if-upheld")
+@reviewers
+@blp.response(200, UpheldEffectsSchema)
+def if_upheld(objection_id):
+    """Before deciding: the dishonesty records upholding would withdraw, and any that would still block."""
+    return cases.upheld_effects(cases.get_objection(objection_id), today())
+
+
 @blp.route("/objections/<int:objection_id>/decision", methods=["POST"])
 @reviewers
 @blp.arguments(DecisionSchema)
@@ -66,7 +75,7 @@ def start_review(objection_id):
 def decide(body, objection_id):
     """Uphold (the list changes in the same transaction) or reject (reason required); a lost race is 409."""
     return cases.decide_objection(objection_id, body["outcome"], body.get("reason"), g.account.id, utcnow(),
-                                  body.get("correction"))
+                                  body.get("correction"), body.get("withdraw_record_ids"))
 
 
 @blp.route("/objections/<int:objection_id>/close", methods=["POST"])

@@ -182,15 +182,17 @@ def objection(objection_id):
         elif step == "decide":
             correction = {key: request.form[f"correction_{key}"] for key in ("category", "recognized_on")
                           if request.form.get(f"correction_{key}")}
+            withdraw = [int(value) for value in request.form.getlist("withdraw_record_ids") if value.isdigit()]
             attempt(lambda: cases.decide_objection(objection_id, request.form.get("outcome"),
-                                                   request.form.get("reason"), g.account.id, utcnow(), correction),
-                    "已作出决定")
+                                                   request.form.get("reason"), g.account.id, utcnow(), correction,
+                                                   withdraw), "已作出决定")
         elif step == "close":
             attempt(lambda: cases.close_objection(objection_id, g.account.id), "已办结")
         return redirect(url_for("console.objection", objection_id=objection_id))
     return render_template("console/objection.html", case=case, history=cases.history("objection", case.id),
                            files=evidence.for_case("objection", case.id), categories=lists.categories(),
-                           overdue=cases.is_overdue(case, utcnow()))
+                           overdue=cases.is_overdue(case, utcnow()), effects=cases.upheld_effects(case, today()),
+                           blocking=lists.blocking_records(case.subject_id, today()))
 
 
 @bp.route("/complaints")
@@ -240,7 +242,7 @@ def evidence_file(case_type, case_id, evidence_id):
 @roles(*REVIEWERS)
 def subjects():
     query = request.args.get("q", "")
-    found = lists.search_subjects(query) if query else []
+    found = lists.search_subjects(query, today()) if query else []
     by_number = any(character.isdigit() for character in query)
     # A number searched by its hash is never written back into the page.
     return render_template("console/subjects.html", query="" if by_number else query, searched=bool(query),

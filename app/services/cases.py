@@ -1,6 +1,7 @@
 """Objections (名单异议) and complaints (投诉建议): filing, review states, working-day deadlines, decisions, inbox."""
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -8,9 +9,10 @@ from flask import current_app
 
 from app.errors import Conflict, DomainError, NotFound
 from app.extensions import db
-from app.models import (OBJECTION_TYPES, OPEN_OBJECTION, Account, CaseEvent, Complaint, ListCategory, ListEntry,
-                        Measure, Message, Objection, Redemption, ScanAttempt, Venue)
+from app.models import (OBJECTION_TYPES, OPEN_OBJECTION, Account, CaseEvent, Complaint, DishonestyRecord, ListCategory,
+                        ListEntry, Measure, Message, Objection, Redemption, ScanAttempt, Venue)
 from app.services import audit, evidence, lists, workdays
+from app.services.dates import local_date
 
 OPEN_COMPLAINT = ("submitted", "assigned")
 PAGE_SIZE = 20
@@ -157,8 +159,39 @@ def start_review(objection_id: int, account_id: int) -> Objection:
     return objection
 
 
+@dataclass(frozen=True)
+class UpheldEffects:
+    """What upholding an objection does to the subject's standing: shown to the reviewer first, then applied."""
+
+    withdraws: list[DishonestyRecord]
+    still_blocked_by: list[DishonestyRecord]
+
+    @property
+    def restores_eligibility(self) -> bool:
+        return not self.still_blocked_by
+
+
+def upheld_effects(objection: Objection, today: dt.date,
+                   withdraw_record_ids: Sequence[int] | None = None) -> UpheldEffects:
+    """The records an upheld decision withdraws (by default, for "wrongly suspended", the one the entry's suspension
+    rests on) and those that would still block the subject afterwards."""
+    blocking = lists.blocking_records(objection.subject_id, today)
+    if withdraw_record_ids is not None:
+        unknown = set(withdraw_record_ids) - {record.id for record in blocking}
+        if unknown:
+            raise DomainError("invalid_request", "只能撤销该主体仍在生效的严重失信记录", status=400,
+                              fields={"withdraw_record_ids": f"无效：{', '.join(map(str, sorted(unknown)))}"})
+        withdraws = [record for record in blocking if record.id in withdraw_record_ids]
+    elif objection.type == "wrongly_suspended" and objection.entry is not None:
+        withdraws = [record for record in blocking if record.id == objection.entry.suspended_by_record_id]
+    else:
+        withdraws = []
+    return UpheldEffects(withdraws, [record for record in blocking if record not in withdraws])
+
+
 def decide_objection(objection_id: int, outcome: Any, reason: Any, account_id: int, now: dt.datetime,
-                     correction: dict[str, Any] | None = None) -> Objection:
+                     correction: dict[str, Any] | None = None,
+                     withdraw_record_ids: Sequence[int] | None = None) -> Objection:
     """Uphold or reject; an upheld objection changes the list in the same transaction. Both are audited."""
     if outcome not in ("upheld", "rejected"):
         raise DomainError("invalid_request", "请求参数不正确", status=400, fields={"outcome": "upheld 或 rejected"})
@@ -167,27 +200,44 @@ def decide_objection(objection_id: int, outcome: Any, reason: Any, account_id: i
     actor = f"admin:{account_id}"
     previous = _move(Objection, objection_id, OPEN_OBJECTION, outcome, decision_reason=reason,
                      decided_by=account_id, decided_at=now)
-    changes = _apply_upheld(objection, correction or {}, actor, now) if outcome == "upheld" else {}
-    _record("objection", objection_id, objection.subject_id, previous, outcome, actor, reason)
+    changes, notice = {}, reason
+    if outcome == "upheld":
+        effects = upheld_effects(objection, local_date(now), withdraw_record_ids)
+        changes = _apply_upheld(objection, correction or {}, effects, actor, local_date(now))
+        if effects.still_blocked_by:
+            record = effects.still_blocked_by[0]
+            notice = "；".join(filter(None, [reason, (
+                f"您仍有严重失信记录（{record.authority}，{_chinese_date(record.recorded_on)}认定），守信激励资格暂不能恢复，"
+                "完成信用修复后将自动恢复")]))
+    _record("objection", objection_id, objection.subject_id, previous, outcome, actor, notice)
     audit.record(actor, f"objection.{outcome}", "objection", objection_id, reason=reason, **changes)
     db.session.commit()
     db.session.refresh(objection)
     return objection
 
 
-def _apply_upheld(objection: Objection, correction: dict[str, Any], actor: str, now: dt.datetime) -> dict[str, Any]:
-    """Restore, correct or add the entry, and mark a wrongly refused scan; returns what changed for the audit log."""
+def _chinese_date(day: dt.date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def _apply_upheld(objection: Objection, correction: dict[str, Any], effects: UpheldEffects, actor: str,
+                  today: dt.date) -> dict[str, Any]:
+    """Withdraw the records found wrong, restore, correct or add the entry, and mark a wrongly refused scan;
+    returns what changed for the audit log."""
     changes: dict[str, Any] = {}
     if objection.attempt_id is not None:
         db.session.execute(sa.update(ScanAttempt).where(ScanAttempt.id == objection.attempt_id)
                            .values(overturned_by_objection_id=objection.id))
         changes["overturned_attempt_id"] = objection.attempt_id
+    if effects.withdraws:
+        lists.withdraw_records(effects.withdraws, objection.id, actor, today)
+        changes["withdrawn_record_ids"] = [record.id for record in effects.withdraws]
     entry = objection.entry
     if correction:
         category, recognized_on = _correction(objection, correction)
         if entry is None:
             entry = ListEntry(subject_id=objection.subject_id, category_id=category.id, recognized_on=recognized_on,
-                              expires_on=lists.listing_expiry(recognized_on), status="active")
+                              expires_on=lists.listing_expiry(recognized_on), status=lists.ACTIVE)
             db.session.add(entry)
             db.session.flush()
             changes["added_entry_id"] = entry.id
@@ -198,10 +248,18 @@ def _apply_upheld(objection: Objection, correction: dict[str, Any], actor: str, 
     elif objection.type == "not_listed":
         raise DomainError("correction_required", "异议成立需补录名单：请给出名单类别和认定日期", status=400,
                           fields={"correction": "category 与 recognized_on 必填"})
-    if entry is not None and entry.status != lists.ACTIVE:
-        changes.setdefault("restored_entry_id", entry.id)
-        changes["previous_status"] = entry.status
-        entry.status, entry.status_reason = lists.ACTIVE, None
+    if entry is not None and (entry.status != lists.ACTIVE or effects.still_blocked_by):
+        if entry.status != lists.ACTIVE:
+            changes["previous_status"] = entry.status
+        if effects.still_blocked_by:
+            lists.suspend_entry(entry, effects.still_blocked_by[0])
+            changes["still_blocked_by_record_ids"] = [record.id for record in effects.still_blocked_by]
+        else:
+            entry.status, entry.status_reason, entry.suspended_by_record_id = lists.ACTIVE, None, None
+            changes.setdefault("restored_entry_id", entry.id)
+    restored = lists.lift_suspensions(objection.subject_id, today)
+    if restored:
+        changes["restored_entry_ids"] = restored
     return changes
 
 

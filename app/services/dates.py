@@ -17,3 +17,8 @@ LOCAL_TZ = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
 def today() -> dt.date:
     """The local calendar date of the credit office."""
     return dt.datetime.now(LOCAL_TZ).date()
+
+
+def local_date(moment: dt.datetime) -> dt.date:
+    """The credit office's calendar date at an instant."""
+    return moment.astimezone(LOCAL_TZ).date()

@@ -111,11 +111,16 @@ class DemoIdentity:
     id_number: str
 
 
-def person_id(rng: random.Random, born_from: int = 1989, born_to: int = 2005) -> str:
-    """A valid resident ID from Yangjiang (its region codes exist from 1988 on)."""
-    birth = dt.date(born_from, 1, 1) + dt.timedelta(days=rng.randrange((born_to - born_from) * 365))
-    body = f"4417{rng.choice(['00', '02', '21'])}{birth:%Y%m%d}{rng.randrange(1000):03d}"
+def resident_id(address_code: str, birth: dt.date, sequence: int) -> str:
+    """A resident ID (or HK/Macao/Taiwan residence permit) with its GB 11643 check character."""
+    body = f"{address_code}{birth:%Y%m%d}{sequence:03d}"
     return body + ric.calc_check_digit(body + "0")  # stdnum expects a check-digit placeholder
+
+
+def person_id(rng: random.Random, born_from: int = 1950, born_to: int = 2005) -> str:
+    """A valid Yangjiang resident ID; those born before 1988 hold codes younger than themselves, as real ones do."""
+    birth = dt.date(born_from, 1, 1) + dt.timedelta(days=rng.randrange((born_to - born_from) * 365))
+    return resident_id(f"4417{rng.choice(['00', '02', '21'])}", birth, rng.randrange(1000))
 
 
 def enterprise_code(rng: random.Random) -> str:
@@ -185,6 +190,10 @@ def _seed_subjects(rng: random.Random, today: dt.date, listed_count: int) -> lis
         DemoIdentity("因严重失信被暂停的个人", "person", "钱暂停", person_id(rng)),
         DemoIdentity("有严重失信记录、不得列入的个人", "person", "孙失信", person_id(rng)),
         DemoIdentity("未列入名单的个人", "person", "周未列", person_id(rng)),
+        DemoIdentity("阳江江城区居民，1965年出生（地址码设立于1988年）", "person", "冯海生",
+                     resident_id("441702", dt.date(1965, 3, 12), 213)),
+        DemoIdentity("香港居民（港澳台居民居住证）", "person", "陈家明", resident_id("810000", dt.date(1983, 7, 1), 35)),
+        DemoIdentity("少数民族姓名（含间隔号）", "person", "阿依古丽·买买提", resident_id("650102", dt.date(1992, 5, 20), 46)),
     ]
     rows = [
         ("person", showcase[0].name, showcase[0].id_number, "P02", recent(), "AAA"),
@@ -193,6 +202,8 @@ def _seed_subjects(rng: random.Random, today: dt.date, listed_count: int) -> lis
         ("person", showcase[2].name, showcase[2].id_number, "P05", recent(), "B"),
         ("enterprise", showcase[3].name, showcase[3].id_number, "E02", recent(), "AAA"),
         ("person", showcase[5].name, showcase[5].id_number, "P06", recent(), "AA"),
+        *(("person", who.name, who.id_number, category, recent(), grade)
+          for who, category, grade in zip(showcase[8:], ("P03", "P10", "P01"), ("AA", "A", "")))
     ]
     for index in range(listed_count - len(rows)):
         if index % 10 == 9:

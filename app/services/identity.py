@@ -1,20 +1,43 @@
-"""Identity numbers: check-digit validation, keyed hashing for lookup, and masking for display."""
+"""Who a subject is: what a valid ID number and name are (for every surface alike), keyed hashing, and masking."""
+import datetime as dt
 import hashlib
 import hmac
+import re
 import secrets
 from functools import lru_cache
 
 from flask import current_app
+from stdnum import numdb
 from stdnum.cn import ric, uscc
-from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength, ValidationError
+from stdnum.exceptions import ValidationError
 
 from app.errors import DomainError
 from app.models import ENTERPRISE, PERSON
 
 _KIND_WORDS = {"person": PERSON, "个人": PERSON, "enterprise": ENTERPRISE, "企业": ENTERPRISE,
                "个体工商户": ENTERPRISE}
-_PROBLEMS = {InvalidChecksum: "校验位错误", InvalidLength: "应为18位", InvalidComponent: "出生日期或组成部分无效"}
 QR_REF_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+
+# Residence permits of Hong Kong, Macao and Taiwan residents (港澳台居民居住证) carry these in place of an address code.
+RESIDENCE_PERMIT_REGIONS = {"810000": "香港", "820000": "澳门", "830000": "台湾"}
+EARLIEST_BIRTH = dt.date(1900, 1, 1)
+
+# GB 32100-2015 annex A: registration authority (登记管理部门) → the entity categories (机构类别) it registers.
+REGISTRATION_AUTHORITIES = {
+    "1": "1239", "2": "19", "3": "1234569", "4": "19", "5": "1239", "6": "129", "7": "129", "8": "19", "9": "123",
+    "A": "19", "N": "1239", "Y": "1",
+}
+_USCC_ALPHABET = frozenset("0123456789ABCDEFGHJKLMNPQRTUWXY")
+
+PERSON_NAME_LENGTH = 50
+ENTERPRISE_NAME_LENGTH = 100
+_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f\u3007"
+_PERSON_NAME = re.compile(f"[{_HAN}·A-Za-z ]+")
+_ENTERPRISE_NAME = re.compile(f"[{_HAN}·A-Za-z0-9 （）()&\\-、]+")
+# What people type for the middle dot of minority and foreign names (买买提·艾力): the ID card prints U+00B7.
+_MIDDLE_DOTS = str.maketrans({"•": "·", "・": "·", "･": "·", "∙": "·", "‧": "·", "\u3000": " "})
+_SPACE_BESIDE_HAN = re.compile(f"(?<=[{_HAN}·]) | (?=[{_HAN}·])")
+FORMULA_LEADS = ("=", "+", "-", "@")
 
 
 def parse_kind(raw: str) -> str:
@@ -25,38 +48,77 @@ def parse_kind(raw: str) -> str:
     return kind
 
 
+def _invalid(kind: str, problem: str) -> DomainError:
+    label = "居民身份证号码" if kind == PERSON else "统一社会信用代码"
+    return DomainError("invalid_id_number", f"{label}无效：{problem}")
+
+
 @lru_cache(maxsize=8192)
-def _known_birthplace(region: str, birth_year: int) -> bool:
-    """Whether a region code existed in a birth year (stdnum's table search, cached: imports repeat few regions)."""
-    try:
-        ric.get_birth_place(f"{region}{birth_year:04d}01010000")
-    except InvalidComponent:
-        return False
-    return True
+def known_address_code(code: str) -> bool:
+    """Whether six digits are, or ever were, an administrative division code (any year), or a residence permit's.
+
+    The address code is that of the registered residence when the number was issued, so it may be younger than its
+    holder (a Yangjiang citizen born in 1965 holds a 4417xx number, a code that exists since 1988).
+    """
+    if code in RESIDENCE_PERMIT_REGIONS:
+        return True
+    return any(props.get("county") for _, props in numdb.get("cn/loc").info(code))
 
 
-def _validate_resident_id(number: str) -> str:
-    """ric.validate, step for step, with its per-call region-table search cached by region and year."""
-    number = ric.compact(number)
+def _resident_id(number: str, today: dt.date) -> str:
     if len(number) != 18:
-        raise InvalidLength()
-    if not number[:-1].isdigit():
-        raise InvalidFormat()
+        raise _invalid(PERSON, "应为18位")
+    if not number[:17].isdigit() or number[17] not in "0123456789X":
+        raise _invalid(PERSON, "前17位应为数字，末位为数字或 X")
     if number[-1] != ric.calc_check_digit(number):
-        raise InvalidChecksum()
-    if not _known_birthplace(number[:6], ric.get_birth_date(number).year):
-        raise InvalidComponent()
+        raise _invalid(PERSON, "校验位错误")
+    try:
+        birth = ric.get_birth_date(number)
+    except ValidationError:
+        raise _invalid(PERSON, "出生日期不存在") from None
+    if birth < EARLIEST_BIRTH or birth > today:
+        raise _invalid(PERSON, "出生日期不可能（早于1900年或晚于今天）")
+    if not known_address_code(number[:6]):
+        raise _invalid(PERSON, "地址码不是（也从来不是）行政区划代码")
     return number
 
 
-def normalize_id_number(kind: str, raw: str) -> str:
-    """Return the canonical ID number, or refuse one whose format or check digit is wrong."""
-    number = (raw or "").strip().upper()
-    try:
-        return _validate_resident_id(number) if kind == PERSON else uscc.validate(number)
-    except ValidationError as exc:
-        label = "居民身份证号码" if kind == PERSON else "统一社会信用代码"
-        raise DomainError("invalid_id_number", f"{label}无效：{_PROBLEMS.get(type(exc), '格式错误')}") from None
+def _credit_code(number: str) -> str:
+    if len(number) != 18:
+        raise _invalid(ENTERPRISE, "应为18位")
+    categories = REGISTRATION_AUTHORITIES.get(number[0])
+    if categories is None or number[1] not in categories:
+        raise _invalid(ENTERPRISE, "登记管理部门代码或机构类别代码不存在")
+    if not number[2:8].isdigit() or not set(number[8:]) <= _USCC_ALPHABET:
+        raise _invalid(ENTERPRISE, "含有不允许的字符")
+    if number[-1] != uscc.calc_check_digit(number):
+        raise _invalid(ENTERPRISE, "校验位错误")
+    return number
+
+
+def normalize_id_number(kind: str, raw: str, today: dt.date) -> str:
+    """The canonical ID number (resident ID, HK/Macao/Taiwan residence permit, or credit code), or invalid_id_number."""
+    number = re.sub(r"\s+", "", raw or "").upper()
+    return _resident_id(number, today) if kind == PERSON else _credit_code(number)
+
+
+def normalize_name(kind: str, raw: str) -> str:
+    """A name as an ID card or a business licence can show it, trimmed; invalid_name otherwise.
+
+    Persons: Chinese characters, the middle dot, Latin letters and spaces (minority and foreign names), 1–50
+    characters. Enterprises also digits and （）()&-、, up to 100. Nothing that a spreadsheet would run as a formula.
+    """
+    name = _SPACE_BESIDE_HAN.sub("", " ".join((raw or "").translate(_MIDDLE_DOTS).split()))
+    person = kind == PERSON
+    limit, pattern = (PERSON_NAME_LENGTH, _PERSON_NAME) if person else (ENTERPRISE_NAME_LENGTH, _ENTERPRISE_NAME)
+    if not name or len(name) > limit:
+        raise DomainError("invalid_name", f"{'姓名' if person else '名称'}应为 1–{limit} 个字符")
+    if name.startswith(FORMULA_LEADS) or name.startswith("·") or name.endswith("·"):
+        raise DomainError("invalid_name", f"{'姓名' if person else '名称'}不能以 = + - @ 或间隔号开头")
+    if not pattern.fullmatch(name):
+        allowed = "汉字、间隔号“·”、英文字母和空格" if person else "汉字、英文字母、数字、空格和（）()·&-、"
+        raise DomainError("invalid_name", f"{'姓名' if person else '名称'}只能包含{allowed}")
+    return name
 
 
 def id_hash(kind: str, number: str) -> str:

@@ -12,7 +12,8 @@ from app.errors import DomainError
 from app.extensions import db
 from app.models import ENTERPRISE, Subject
 from app.services import lists, sessions
-from app.services.identity import normalize_id_number, parse_kind
+from app.services.dates import local_date
+from app.services.identity import normalize_id_number, normalize_name, parse_kind
 
 
 @dataclass(frozen=True)
@@ -34,24 +35,25 @@ class IdentityProvider(ABC):
         """Whether this deployment accepts logins through this provider."""
 
     @abstractmethod
-    def verify(self, payload: dict[str, Any]) -> VerifiedIdentity:
+    def verify(self, payload: dict[str, Any], today: dt.date) -> VerifiedIdentity:
         """Return the verified identity or raise a DomainError."""
 
 
-def _identity(kind_raw: Any, name_raw: Any, number_raw: Any) -> VerifiedIdentity:
+def _identity(kind_raw: Any, name_raw: Any, number_raw: Any, today: dt.date) -> VerifiedIdentity:
+    """Kind, name and number checked by the identity rules every surface shares; every problem in `fields`."""
     fields = {}
-    kind = None
+    kind = name = number = None
     try:
         kind = parse_kind(str(kind_raw or ""))
     except DomainError as exc:
         fields["kind"] = exc.message
-    name = str(name_raw or "").strip()
-    if not name or len(name) > 200:
-        fields["name"] = "姓名/名称必填，且不超过 200 个字符"
-    number = None
     if kind:
         try:
-            number = normalize_id_number(kind, str(number_raw or ""))
+            name = normalize_name(kind, str(name_raw or ""))
+        except DomainError as exc:
+            fields["name"] = exc.message
+        try:
+            number = normalize_id_number(kind, str(number_raw or ""), today)
         except DomainError as exc:
             fields["uscc" if kind == ENTERPRISE else "id_number"] = exc.message
     if fields:
@@ -67,9 +69,9 @@ class DevProvider(IdentityProvider):
     def enabled(self) -> bool:
         return current_app.config["DEV_LOGIN"]
 
-    def verify(self, payload: dict[str, Any]) -> VerifiedIdentity:
+    def verify(self, payload: dict[str, Any], today: dt.date) -> VerifiedIdentity:
         number = payload.get("uscc") if payload.get("kind") in (ENTERPRISE, "企业") else payload.get("id_number")
-        return _identity(payload.get("kind"), payload.get("name"), number)
+        return _identity(payload.get("kind"), payload.get("name"), number, today)
 
 
 class GovProvider(IdentityProvider):
@@ -80,7 +82,7 @@ class GovProvider(IdentityProvider):
     def enabled(self) -> bool:
         return bool(current_app.config.get("GOV_IDP_TOKEN_URL"))
 
-    def verify(self, payload: dict[str, Any]) -> VerifiedIdentity:
+    def verify(self, payload: dict[str, Any], today: dt.date) -> VerifiedIdentity:
         code = payload.get("code")
         if not isinstance(code, str) or not code or len(code) > 512:
             raise DomainError("invalid_identity", "缺少授权码", status=400, fields={"code": "必填"})
@@ -97,7 +99,7 @@ class GovProvider(IdentityProvider):
             raise DomainError("identity_provider_unavailable", "实名认证服务暂不可用，请稍后重试", status=503)
         try:
             body = answer.json()
-            return _identity(body["kind"], body["name"], body["id_number"])
+            return _identity(body["kind"], body["name"], body["id_number"], today)
         except (ValueError, KeyError, TypeError, DomainError):
             raise DomainError("identity_provider_unavailable", "实名认证服务返回了无法识别的结果", status=503) from None
 
@@ -123,7 +125,7 @@ def citizen_login(provider_name: Any, payload: dict[str, Any], now: dt.datetime)
     if provider is None or not provider.enabled():
         raise DomainError("unknown_provider", "不支持的登录方式", status=400,
                           fields={"provider": "可选：" + ", ".join(p.name for p in PROVIDERS.values() if p.enabled())})
-    identity = provider.verify(payload)
+    identity = provider.verify(payload, local_date(now))
     subject = lists.find_subject(identity.kind, identity.id_number)
     if subject is None:
         subject = _first_login(identity)

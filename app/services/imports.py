@@ -15,7 +15,7 @@ from app.extensions import db
 from app.models import DishonestyRecord, ImportBatch, ListCategory, ListEntry, Subject
 from app.services import audit
 from app.services.grades import parse_grade
-from app.services.identity import id_hash, normalize_id_number, parse_kind
+from app.services.identity import id_hash, normalize_id_number, normalize_name, parse_kind
 from app.services.lists import (blocking_conditions, exclusion_start, listing_expiry, new_subject,
                                 suspend_for_dishonesty)
 
@@ -203,11 +203,14 @@ def _validate_common(row_number: int, values: dict[str, Any], date_column: str, 
     name = str(values["name"])
     if not name:
         report.refuse(row_number, "name", "missing_value", "名称不能为空")
-    elif len(name) > 200:
-        report.refuse(row_number, "name", "value_too_long", "名称不能超过 200 个字符")
+    elif kind:
+        try:
+            name = normalize_name(kind, name)
+        except DomainError as exc:
+            report.refuse(row_number, "name", exc.code, exc.message)
     if kind:
         try:
-            number = normalize_id_number(kind, str(values["id_number"]))
+            number = normalize_id_number(kind, str(values["id_number"]), today)
         except DomainError as exc:
             report.refuse(row_number, "id_number", exc.code, exc.message)
     try:

@@ -33,13 +33,14 @@ def exclusion_start(today: dt.date) -> dt.date:
 
 
 def is_blocking(record: DishonestyRecord, today: dt.date) -> bool:
-    """A record excludes its subject while unrepaired and within the last three years."""
-    return record.repaired_on is None and exclusion_start(today) <= record.recorded_on <= today
+    """A record excludes its subject while neither repaired nor withdrawn and within the last three years."""
+    return not record.lifted and exclusion_start(today) <= record.recorded_on <= today
 
 
 def blocking_conditions(since, today) -> tuple[sa.ColumnElement, ...]:
-    """The exclusion rule in SQL, the one place it is written: unrepaired and recorded between `since` and `today`."""
-    return DishonestyRecord.repaired_on.is_(None), DishonestyRecord.recorded_on.between(since, today)
+    """The exclusion rule in SQL: neither repaired nor withdrawn, and recorded between `since` and `today`."""
+    return (DishonestyRecord.repaired_on.is_(None), DishonestyRecord.withdrawn_on.is_(None),
+            DishonestyRecord.recorded_on.between(since, today))
 
 
 def blocking_exists(subject_id: sa.ColumnElement | int, since=None, today=None) -> sa.Exists:
@@ -60,10 +61,14 @@ def listing_refusal(subject: Subject, entries: list[ListEntry], today: dt.date) 
 
 
 def refusal_of(blocked: bool, entries, today: dt.date) -> str | None:
-    """listing_refusal once it is known whether a dishonesty record blocks; `entries` need status and expires_on."""
-    if blocked:
-        return "excluded_dishonest"
+    """listing_refusal once it is known whether a dishonesty record blocks; `entries` need status and expires_on.
+
+    A listed subject whom a record blocks is suspended (listing_suspended); excluded_dishonest is for one whom a
+    record keeps off the list altogether.
+    """
     statuses = {entry_status(entry, today) for entry in entries}
+    if blocked:
+        return "listing_suspended" if statuses & {ACTIVE, SUSPENDED} else "excluded_dishonest"
     if ACTIVE in statuses:
         return None
     if SUSPENDED in statuses:
@@ -110,13 +115,13 @@ def departments() -> list[Department]:
     return db.session.scalars(sa.select(Department).order_by(Department.code)).all()
 
 
-def search_subjects(query: str, limit: int = 50) -> list[Subject]:
+def search_subjects(query: str, today: dt.date, limit: int = 50) -> list[Subject]:
     """By ID number (the keyed hash of a valid number of either kind) or by part of the name."""
     query = query.strip()
     hashes = []
     for kind in (PERSON, ENTERPRISE):
         try:
-            hashes.append(id_hash(kind, normalize_id_number(kind, query)))
+            hashes.append(id_hash(kind, normalize_id_number(kind, query, today)))
         except DomainError:
             continue
     if hashes:
@@ -186,7 +191,7 @@ def suspend_for_dishonesty(record: DishonestyRecord, actor: str, today: dt.date)
         ListEntry.subject_id == record.subject_id, ListEntry.status == ACTIVE,
         ListEntry.expires_on >= today)).all()
     for entry in entries:
-        entry.status, entry.status_reason = SUSPENDED, f"严重失信记录（{record.authority} {record.recorded_on}）"
+        suspend_entry(entry, record)
     if entries:
         audit.record(actor, "entry.suspend", "subject", record.subject_id,
                      entry_ids=[entry.id for entry in entries], dishonesty_record_id=record.id)
@@ -222,15 +227,46 @@ def repair_credit(record_id: int, reason: str, actor: str, today: dt.date) -> Di
     if record.repaired_on is not None:
         raise Conflict("already_repaired", "该记录已完成信用修复")
     record.repaired_on, record.repair_reason = today, reason
-    db.session.flush()
-    restored: list[int] = []
-    if not is_excluded(record.subject_id, today):
-        entries = db.session.scalars(sa.select(ListEntry).where(
-            ListEntry.subject_id == record.subject_id, ListEntry.status == SUSPENDED)).all()
-        for entry in entries:
-            entry.status, entry.status_reason = ACTIVE, None
-        restored = [entry.id for entry in entries]
+    restored = lift_suspensions(record.subject_id, today)
     audit.record(actor, "dishonesty.repair", "subject", record.subject_id, dishonesty_record_id=record.id,
                  reason=reason, restored_entry_ids=restored)
     db.session.commit()
     return record
+
+
+def suspend_entry(entry: ListEntry, record: DishonestyRecord) -> None:
+    """Suspend an entry on a record's account (the record it rests on is kept with it)."""
+    entry.status, entry.suspended_by_record_id = SUSPENDED, record.id
+    entry.status_reason = f"严重失信记录（{record.authority} {record.recorded_on}）"
+
+
+def blocking_records(subject_id: int, today: dt.date) -> list[DishonestyRecord]:
+    """The records that exclude the subject today, newest first."""
+    return db.session.scalars(sa.select(DishonestyRecord).where(
+        DishonestyRecord.subject_id == subject_id, *blocking_conditions(exclusion_start(today), today))
+        .order_by(DishonestyRecord.recorded_on.desc(), DishonestyRecord.id.desc())).all()
+
+
+def lift_suspensions(subject_id: int, today: dt.date) -> list[int]:
+    """After records were lifted: restore the subject's suspended entries when nothing blocks any more, otherwise
+    rest them on a record that still blocks. Part of the caller's transaction; returns the restored entry ids."""
+    db.session.flush()
+    remaining = blocking_records(subject_id, today)
+    entries = db.session.scalars(sa.select(ListEntry).where(
+        ListEntry.subject_id == subject_id, ListEntry.status == SUSPENDED)).all()
+    if remaining:
+        for entry in entries:
+            if entry.suspended_by is None or entry.suspended_by.lifted:
+                suspend_entry(entry, remaining[0])
+        return []
+    for entry in entries:
+        entry.status, entry.status_reason, entry.suspended_by_record_id = ACTIVE, None, None
+    return [entry.id for entry in entries]
+
+
+def withdraw_records(records: list[DishonestyRecord], objection_id: int, actor: str, today: dt.date) -> None:
+    """Withdraw records an upheld objection found wrong: kept on file, marked, audited; the caller lifts suspensions."""
+    for record in records:
+        record.withdrawn_on, record.withdrawn_by_objection_id = today, objection_id
+        audit.record(actor, "dishonesty.withdraw", "subject", record.subject_id, dishonesty_record_id=record.id,
+                     objection_id=objection_id)
