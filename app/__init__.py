@@ -1,28 +1,32 @@
 """信易+ 守信激励: the application factory."""
+from app.http import messages  # noqa: F401,I001  (Chinese validation messages, before any schema is defined)
 import os
+from collections.abc import Callable, Iterable
 
 from flask import Flask
 
-import miniprogram_api
-import miniprogram_api.cases
-from app import cli
+from app import cli, web
 from app.api import admin, public, staff
 from app.config import load_config
-from app.errors import register_error_handlers
-from app.schemas import ErrorSchema
-from app.console import bp as console
+from app.db.sqlite import configure_sqlite
 from app.extensions import api, csrf, db, limiter, migrate
-from app.sqlite import configure_sqlite
+from app.http.errors import register_error_handlers
+from app.http.schemas import ErrorSchema
 
 MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations")
+Part = Callable[[Flask], None]
 
 
-def create_app(env_name: str | None = None, **overrides) -> Flask:
-    """Build the app for APP_ENV (or `env_name`), with optional config overrides for tests."""
-    app = Flask(__name__, instance_relative_config=True)
+def create_app(env_name: str | None = None, *, parts: Iterable[Part] = (), **overrides) -> Flask:
+    """Build the app for APP_ENV (or `env_name`); `parts` register what depends on the core (the citizen API), and
+    `overrides` are config values for tests."""
+    app = Flask(__name__, instance_relative_config=True, static_folder="web/static", template_folder="web/templates")
     register_config(app, env_name, overrides)
     register_extensions(app)
-    register_blueprints(app)
+    register_apis(app)
+    web.register(app)
+    for part in parts:
+        part(app)
     register_error_handlers(app)
     cli.register(app)
     return app
@@ -49,13 +53,7 @@ def register_extensions(app: Flask) -> None:
             configure_sqlite(db.engine)
 
 
-def register_blueprints(app: Flask) -> None:
-    api.register_blueprint(public.health)
-    api.register_blueprint(public.blp)
-    api.register_blueprint(miniprogram_api.blp)
-    api.register_blueprint(miniprogram_api.cases.blp)
-    api.register_blueprint(staff.blp)
-    api.register_blueprint(admin.blp)
-    for blueprint in (public.health, public.blp, miniprogram_api.blp, miniprogram_api.cases.blp, staff.blp, admin.blp):
+def register_apis(app: Flask) -> None:
+    for blueprint in (*public.BLUEPRINTS, *staff.BLUEPRINTS, *admin.BLUEPRINTS):
+        api.register_blueprint(blueprint)
         csrf.exempt(blueprint)  # bearer-token APIs: no cookies, so no cross-site request forgery
-    app.register_blueprint(console)

@@ -7,9 +7,12 @@ import click
 from flask import Flask
 from tqdm import tqdm
 
+from app import demo
+from app.api.admin.schemas import AccountInputSchema
+from app.domain.dates import today
 from app.errors import DomainError
-from app.services import accounts, demo, imports
-from app.services.dates import today
+from app.http.bodies import load
+from app.services import accounts, imports
 from app.services.imports import FileRefused, ImportReport
 
 CLI_ACTOR = "cli"
@@ -77,15 +80,22 @@ def seed_demo_command(subjects: int) -> None:
         click.echo(f"  {identity.label}：{identity.name} {identity.kind} {identity.id_number}")
 
 
+def _create_account(username: str, password: str, role: str, venue_id: int | None = None):
+    """An account from the command line, checked by the same schema as the console's form."""
+    try:
+        fields = load(AccountInputSchema(), {"username": username, "password": password, "role": role,
+                                             "venue_id": venue_id})
+        return accounts.create_account(actor=CLI_ACTOR, **fields)
+    except DomainError as exc:
+        _fail(exc)
+
+
 @click.command("create-admin")
 @click.argument("username")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 def create_admin_command(username: str, password: str) -> None:
     """Create an administrator account."""
-    try:
-        account = accounts.create_account(username, password, "admin", CLI_ACTOR)
-    except DomainError as exc:
-        _fail(exc)
+    account = _create_account(username, password, "admin")
     click.echo(f"管理员 {account.username} 已创建（#{account.id}）")
 
 
@@ -95,10 +105,7 @@ def create_admin_command(username: str, password: str) -> None:
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 def create_staff_command(username: str, venue_id: int, password: str) -> None:
     """Create a counter staff account for one venue."""
-    try:
-        account = accounts.create_account(username, password, "staff", CLI_ACTOR, venue_id=venue_id)
-    except DomainError as exc:
-        _fail(exc)
+    account = _create_account(username, password, "staff", venue_id)
     click.echo(f"柜台人员 {account.username} 已创建（#{account.id}，{account.venue.name}）")
 
 

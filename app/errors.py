@@ -1,11 +1,5 @@
-"""Domain errors with stable codes, and the one JSON error handler every API route shares."""
-from http import HTTPStatus
+"""Domain errors: a refusal with a stable machine code, raised by services and rendered by app.http.errors."""
 from typing import Any
-
-from flask import Flask, current_app, jsonify, render_template, request
-from werkzeug.exceptions import HTTPException
-
-from app.extensions import db
 
 
 class DomainError(Exception):
@@ -39,77 +33,3 @@ class Forbidden(DomainError):
     """The caller is known but may not do this."""
 
     status = 403
-
-
-def error_body(code: str, message: str, fields: dict[str, Any] | None = None) -> dict[str, Any]:
-    error: dict[str, Any] = {"code": code, "message": message}
-    if fields:
-        error["fields"] = fields
-    return {"error": error}
-
-
-def error_response(status: int, code: str, message: str, fields: dict[str, Any] | None = None):
-    """The API.md error body; pages of the admin console get the same error as an HTML page."""
-    if request.blueprint == "console":
-        return render_template("console/error.html", status=status, code=code, message=message), status
-    response = jsonify(error_body(code, message, fields))
-    response.status_code = status
-    return response
-
-
-# Framework errors get a snake_case code derived from the HTTP phrase ("Method Not Allowed" → method_not_allowed).
-_CODE_OVERRIDES = {400: "bad_request", 413: "payload_too_large", 415: "unsupported_media_type",
-                   422: "validation_failed", 429: "rate_limited"}
-
-
-def _http_code(status: int) -> str:
-    return _CODE_OVERRIDES.get(status) or HTTPStatus(status).phrase.lower().replace(" ", "_").replace("-", "_")
-
-
-def _validation_fields(exc: HTTPException) -> dict[str, Any] | None:
-    """Flatten webargs' {location: {field: [messages]}} into {field: message}."""
-    messages = (getattr(exc, "data", None) or {}).get("messages")
-    if not messages:
-        return None
-    fields: dict[str, Any] = {}
-    for location_messages in messages.values():
-        if isinstance(location_messages, dict):
-            fields.update((name, _as_text(problem)) for name, problem in location_messages.items())
-    return fields or None
-
-
-def _as_text(problem: Any) -> Any:
-    return "；".join(map(str, problem)) if isinstance(problem, list) else problem
-
-
-def handle_domain_error(exc: DomainError):
-    db.session.rollback()
-    return error_response(exc.status, exc.code, exc.message, exc.fields)
-
-
-def handle_http_exception(exc: HTTPException):
-    status = exc.code or 500
-    fields = _validation_fields(exc)
-    if fields is not None:
-        # A body that does not match the schema is a malformed request (400), not a refusal (422).
-        return error_response(400, "invalid_request", "请求参数不正确", fields)
-    message = getattr(exc, "description", None) or HTTPStatus(status).phrase
-    response = error_response(status, _http_code(status), message)
-    if status == 405 and hasattr(exc, "valid_methods") and exc.valid_methods:
-        response.headers["Allow"] = ", ".join(exc.valid_methods)
-    return response
-
-
-def handle_unexpected(exc: Exception):
-    db.session.rollback()
-    if isinstance(exc, HTTPException):
-        return handle_http_exception(exc)
-    current_app.logger.exception("unhandled error on %s %s", request.method, request.path)
-    return error_response(500, "internal_error", "服务器内部错误，请稍后重试")
-
-
-def register_error_handlers(app: Flask) -> None:
-    """Every error, the framework's included, leaves as the API.md JSON shape."""
-    app.register_error_handler(DomainError, handle_domain_error)
-    app.register_error_handler(HTTPException, handle_http_exception)
-    app.register_error_handler(Exception, handle_unexpected)

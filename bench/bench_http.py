@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run as `python bench/bench_http.py` rather than `python -m bench.bench_http`
     sys.path.insert(0, str(ROOT))
 
-from app.services.demo import STAFF_PASSWORD, person_id  # noqa: E402
+from app.demo import STAFF_PASSWORD, person_id  # noqa: E402
 
 VENV_BIN = ROOT / ".venv" / "bin"
 GUNICORN_CONF = ROOT / "gunicorn.conf.py"
@@ -234,7 +234,7 @@ def measure(wrk: str, todo: list[Case], base_url: str, args: argparse.Namespace,
         for case in todo:
             results.append(load(wrk, case, base_url, args, directory, results[0].rps if results else None))
         rounds.append(results)
-    return [sorted(runs, key=lambda result: result.rps)[len(runs) // 2] for runs in zip(*rounds)]
+    return [sorted(runs, key=lambda result: result.rps)[len(runs) // 2] for runs in zip(*rounds, strict=True)]
 
 
 # ---- the server ------------------------------------------------------------------------------------------
@@ -270,7 +270,7 @@ def bench_citizens() -> list[dict[str, str]]:
 
 def write_list(path: Path) -> Path:
     """A list file (名单信息标准) entering the benchmark's persons, recognised a month ago (Asia/Shanghai)."""
-    recognized = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=8)).date() - dt.timedelta(days=30)
+    recognized = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=8)).date() - dt.timedelta(days=30)
     rows = [f"person,{who['name']},{who['id_number']},{CITIZEN_CATEGORY},{recognized},A" for who in bench_citizens()]
     path.write_text("\n".join(["kind,name,id_number,category,recognized_on,grade", *rows]) + "\n", encoding="utf-8")
     return path
@@ -311,7 +311,7 @@ def wait_until_up(base_url: str, server: subprocess.Popen) -> None:
 
 
 @contextmanager
-def gunicorn(env: dict[str, str], log: Path, app: str = "wsgi:app") -> Iterator[subprocess.Popen]:
+def gunicorn(env: dict[str, str], log: Path, app: str = "wsgi:create_app()") -> Iterator[subprocess.Popen]:
     """gunicorn -c gunicorn.conf.py APP in its own process group, stopped with that group."""
     with log.open("wb") as output:
         server = subprocess.Popen([str(VENV_BIN / "gunicorn"), "-c", str(GUNICORN_CONF), app], cwd=ROOT,
@@ -413,7 +413,7 @@ def main(argv: list[str] | None = None) -> None:
         directory, port = Path(tmp), free_port()
         env, base_url = server_env(directory, port), f"http://127.0.0.1:{port}"
         prepare_database(env, directory)
-        app = "bench.floor_app:app" if args.floor else "wsgi:app"
+        app = "bench.floor_app:app" if args.floor else "wsgi:create_app()"
         with gunicorn(env, directory / "gunicorn.log", app) as server:
             wait_until_up(base_url, server)
             todo = cases(log_in_all(base_url), base_url, args.floor)

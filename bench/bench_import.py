@@ -19,10 +19,10 @@ import sqlalchemy as sa  # noqa: E402
 from flask_migrate import downgrade, upgrade  # noqa: E402
 from openpyxl import Workbook, load_workbook  # noqa: E402
 
-from app import create_app  # noqa: E402
+from app import demo  # noqa: E402
 from app.extensions import db  # noqa: E402
-from app.services import demo  # noqa: E402
 from app.services.imports import ImportReport, import_list  # noqa: E402
+from wsgi import create_app  # noqa: E402
 
 TODAY = dt.date(2026, 11, 20)
 RECOGNIZED_WITHIN_DAYS = 600
@@ -72,7 +72,7 @@ def unique(draw: Callable[[random.Random], str], rng: random.Random, seen: set[s
 def generate_rows(count: int) -> list[tuple]:
     """`count` distinct subjects, every tenth an enterprise, each in one category of its kind."""
     rng, seen = random.Random(SEED), set()
-    grades, weights = zip(*demo.GRADE_WEIGHTS)
+    grades, weights = zip(*demo.GRADE_WEIGHTS, strict=True)
     rows = []
     for index in range(count):
         if index % 10 == 9:

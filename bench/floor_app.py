@@ -7,9 +7,9 @@ from flask import jsonify
 from flask_smorest import Blueprint
 
 from app.api.staff import staff_only
+from app.api.staff.schemas import VerifyRequestSchema
 from app.extensions import csrf
-from app.schemas import VerifyRequestSchema
-from wsgi import app
+from wsgi import create_app
 
 blp = Blueprint("bench_floor", __name__, url_prefix="/bench")
 
@@ -33,5 +33,6 @@ def floor(_body):
     return _verify_shaped_answer()
 
 
+app = create_app()
 app.register_blueprint(blp)
 csrf.exempt(blp)

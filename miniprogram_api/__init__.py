@@ -1,79 +1,12 @@
-"""The citizen API the mini-program calls: login, 身份核对, the identity QR code and redemption history."""
-from flask import Response, current_app, g, jsonify
-from flask_smorest import Blueprint
+"""The citizen API (what the mini-program calls). It depends on the core (`app`), never the reverse: `wsgi.create_app`
+hands `register` to the application factory."""
+from flask import Flask
 
-from app.api.auth import login_required, no_store
-from app.extensions import limiter
-from app.models import utcnow
-from app.schemas import (CitizenLoginResultSchema, LoginSchema, MeSchema, PageQuerySchema, QrCodeSchema,
-                         RedemptionPageSchema)
-from app.services import citizens, qrcodes, sessions
-from app.services.dates import today
-from app.services.identity_providers import citizen_login
-
-blp = Blueprint("citizen", __name__, url_prefix="/api/v1", description="市民端（小程序）：登录、身份核对、身份二维码")
-blp.after_request(no_store)
-citizen_only = login_required("citizen")
+from app.extensions import api, csrf
+from miniprogram_api import cases, me
 
 
-def login_rate_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT"]
-
-
-@blp.route("/auth/login", methods=["POST"])
-@limiter.limit(login_rate_limit)
-@blp.arguments(LoginSchema)
-@blp.response(200, CitizenLoginResultSchema)
-def login(payload):
-    """Log in through an identity provider (`dev` only when DEV_LOGIN=1); an unlisted identity may log in too."""
-    subject, token, lifetime = citizen_login(payload.get("provider"), payload, utcnow())
-    return {"access_token": token, "token_type": "Bearer", "expires_in": lifetime, "subject": subject}
-
-
-@blp.route("/auth/logout", methods=["POST"])
-@citizen_only
-@blp.response(204)
-def logout():
-    """End this session; the token stops working at once."""
-    sessions.revoke(g.session, utcnow())
-
-
-@blp.route("/me")
-@citizen_only
-@blp.response(200, MeSchema)
-def me():
-    """身份核对: masked identity, every entry with its status, and the measures usable now with their benefit."""
-    position, entries, offers = citizens.profile(g.session.subject_id, today())
-    return {"subject": position.subject, "listed": position.listed, "refusal": position.refusal,
-            "entries": entries, "measures": offers}
-
-
-@blp.route("/me/qrcode")
-@citizen_only
-@blp.response(200, QrCodeSchema)
-def qrcode():
-    """A fresh short-lived identity code; 403 with the listing reason when the subject may not use incentives."""
-    code = citizens.issue_code(g.session.subject_id, today(), utcnow())
-    # The busiest citizen call: built by hand (QrCodeSchema documents it) to skip a marshmallow dump per request.
-    return jsonify(token=code.token, expires_at=code.expires_at.isoformat(), ttl=code.ttl, refresh_in=code.refresh_in)
-
-
-@blp.route("/me/qrcode.png")
-@citizen_only
-@blp.response(200, {"format": "binary", "type": "string"}, content_type="image/png")
-def qrcode_png():
-    """The same fresh code as a PNG image (QR level M)."""
-    code = citizens.issue_code(g.session.subject_id, today(), utcnow())
-    response = Response(qrcodes.render_png(code.token), mimetype="image/png")
-    response.headers["X-QR-Expires-At"] = code.expires_at.isoformat()
-    return response
-
-
-@blp.route("/me/redemptions")
-@citizen_only
-@blp.arguments(PageQuerySchema, location="query", as_kwargs=True)
-@blp.response(200, RedemptionPageSchema)
-def my_redemptions(page):
-    """The incentives this subject has used, newest first."""
-    items, next_page = citizens.redemptions(g.session.subject_id, page)
-    return {"items": items, "next": next_page}
+def register(app: Flask) -> None:
+    for blueprint in (me.blp, cases.blp):
+        api.register_blueprint(blueprint)
+        csrf.exempt(blueprint)  # bearer-token API: no cookies, so no cross-site request forgery

@@ -21,4 +21,4 @@ else
 fi
 echo
 echo "信易+ 守信激励 is starting at http://${BIND}/  (API description: http://${BIND}/api/v1/openapi.json)"
-exec .venv/bin/gunicorn -c gunicorn.conf.py wsgi:app
+exec .venv/bin/gunicorn -c gunicorn.conf.py "wsgi:create_app()"

@@ -23,6 +23,8 @@ trap stop_pg EXIT
   -o "-h 127.0.0.1 -p $pg_port -k $pg_dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off" start >/dev/null
 "$pg_bin/createdb" -h 127.0.0.1 -p "$pg_port" -U xinyi xinyi_test
 
+echo "== ruff"
+.venv/bin/ruff check .
 echo "== test suite on SQLite"
 .venv/bin/python -m pytest "$@"
 echo "== test suite on PostgreSQL (127.0.0.1:$pg_port)"

@@ -1,4 +1,4 @@
-"""Test fixtures: each test gets a freshly migrated database (SQLite by default, PostgreSQL when TEST_DATABASE_URL is set)."""
+"""Test fixtures: each test gets a freshly migrated database (SQLite, or PostgreSQL when TEST_DATABASE_URL is set)."""
 import datetime as dt
 import os
 import shutil
@@ -7,11 +7,12 @@ import pytest
 import sqlalchemy as sa
 from flask_migrate import upgrade
 
-from app import create_app
+from app import demo
 from app.extensions import db
 from app.models import Measure
-from app.services import accounts, demo
+from app.services import accounts
 from tests.live_server import STAFF_PASSWORD, LiveServer
+from wsgi import create_app
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
 TODAY = dt.date(2026, 11, 20)

@@ -5,11 +5,11 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from app import create_app
+from app.demo import enterprise_code, person_id
 from app.errors import DomainError
 from app.extensions import db
-from app.services import imports, lists
-from app.services.demo import enterprise_code, person_id
+from app.services import imports, subjects
+from wsgi import create_app
 
 
 @dataclass
@@ -23,7 +23,7 @@ class Identity:
         return {"provider": "dev", "kind": self.kind, "name": self.name, number_field: self.number}
 
     def subject(self):
-        return lists.find_subject(self.kind, self.number)
+        return subjects.find_subject(self.kind, self.number)
 
 
 def identity(seed: int, kind: str = "person", name: str = "张守信") -> Identity:
@@ -35,7 +35,8 @@ def list_identity(who: Identity, today: dt.date, category: str = "P02", grade: s
                   recognized_on: dt.date | None = None) -> Identity:
     """Put an identity on a list through the import service."""
     day = recognized_on or today - dt.timedelta(days=100)
-    data = f"kind,name,id_number,category,recognized_on,grade\n{who.kind},{who.name},{who.number},{category},{day},{grade}\n"
+    data = ("kind,name,id_number,category,recognized_on,grade\n"
+            f"{who.kind},{who.name},{who.number},{category},{day},{grade}\n")
     report = imports.import_list("t.csv", data.encode(), "test", today)
     assert report.created == 1, report.errors
     return who
@@ -64,13 +65,14 @@ def race(database_url: str, work: Callable[..., str], arguments: list[tuple]) ->
                 outcomes.append(work(*args))
             except DomainError as error:
                 outcomes.append(error.code)
-            except Exception as error:  # noqa: BLE001 - reported through the outcomes
+            except Exception as error:  # reported through the outcomes
                 outcomes.append(repr(error))
             finally:
                 db.session.remove()
                 db.engine.dispose()
 
-    threads = [threading.Thread(target=run, args=(worker_app, args)) for worker_app, args in zip(apps, arguments)]
+    threads = [threading.Thread(target=run, args=(worker_app, args))
+               for worker_app, args in zip(apps, arguments, strict=True)]
     for thread in threads:
         thread.start()
     for thread in threads:

@@ -40,8 +40,8 @@ class LiveServer:
 
     def start(self) -> None:
         with open(self.log_path, "ab") as log:
-            self.process = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
-                                            cwd=ROOT, env=self.env, stdout=log, stderr=log,
+            command = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:create_app()"]
+            self.process = subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=log, stderr=log,
                                             preexec_fn=own_group_ended_with_parent)
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:

@@ -7,9 +7,11 @@ import pytest
 import sqlalchemy as sa
 from PIL import Image
 
+from app.domain import workdays
+from app.domain.dates import utcnow
 from app.extensions import db
-from app.models import AuditEvent, Evidence, ListEntry, Objection, ScanAttempt, utcnow
-from app.services import accounts, cases, imports, qrcodes, scanning, workdays
+from app.models import AuditEvent, Evidence, ListEntry, Objection, ScanAttempt
+from app.services import accounts, imports, objections, qrcodes, scanning
 from tests.helpers import identity, list_identity, login, race
 
 PASSWORD = "review-pass"
@@ -227,12 +229,12 @@ def test_department_reporters_cannot_review(client, alice, catalogue):
 
 def test_deadlines_count_working_days_across_national_day():
     """Filed 30 Sep 2026: 1–7 Oct are holidays and Sat 10 Oct a make-up working day → due end of 13 Oct."""
-    filed = dt.datetime(2026, 9, 30, 2, 0, tzinfo=dt.timezone.utc)  # 10:00 in Beijing
-    assert workdays.due_at(filed, 5) == dt.datetime(2026, 10, 13, 16, 0, tzinfo=dt.timezone.utc)
-    assert workdays.due_at(filed, 1) == dt.datetime(2026, 10, 8, 16, 0, tzinfo=dt.timezone.utc)
+    filed = dt.datetime(2026, 9, 30, 2, 0, tzinfo=dt.UTC)  # 10:00 in Beijing
+    assert workdays.due_at(filed, 5) == dt.datetime(2026, 10, 13, 16, 0, tzinfo=dt.UTC)
+    assert workdays.due_at(filed, 1) == dt.datetime(2026, 10, 8, 16, 0, tzinfo=dt.UTC)
     assert workdays.is_working_day(dt.date(2026, 10, 10)) and not workdays.is_working_day(dt.date(2026, 10, 5))
-    friday_night = dt.datetime(2026, 11, 20, 15, 30, tzinfo=dt.timezone.utc)  # Sat 23:30 in Beijing
-    assert workdays.due_at(friday_night, 10) == dt.datetime(2026, 12, 4, 16, 0, tzinfo=dt.timezone.utc)
+    friday_night = dt.datetime(2026, 11, 20, 15, 30, tzinfo=dt.UTC)  # Sat 23:30 in Beijing
+    assert workdays.due_at(friday_night, 10) == dt.datetime(2026, 12, 4, 16, 0, tzinfo=dt.UTC)
 
 
 def test_deadlines_past_the_calendar_data_fall_back_to_weekdays():
@@ -332,7 +334,7 @@ def test_two_reviewers_deciding_at_once_one_wins(app, database_url, alice, revie
     second = accounts.create_account("reviewer2", PASSWORD, "reviewer", "test").id
 
     def decide(account_id, outcome):
-        cases.decide_objection(objection_id, outcome, "并发决定", account_id, utcnow())
+        objections.decide_objection(objection_id, outcome, "并发决定", account_id, utcnow())
         return "decided"
 
     outcomes = race(database_url, decide, [(reviewer[0], "upheld"), (second, "rejected")])
@@ -360,7 +362,8 @@ def test_complaint_lifecycle_with_rating(client, alice, reviewer, catalogue, tod
     assert early.status_code == 409 and early.get_json()["error"]["code"] == "not_replied"
     admin = f"/api/v1/admin/complaints/{complaint['id']}"
     assert client.post(admin + "/assign", headers=reviewer[1], json={"assignee_id": reviewer[0]}).status_code == 200
-    assert client.post(admin + "/reply", headers=reviewer[1], json={"reply": "已约谈公交公司，补退差价"}).status_code == 200
+    replied = client.post(admin + "/reply", headers=reviewer[1], json={"reply": "已约谈公交公司，补退差价"})
+    assert replied.status_code == 200
     bad = client.post(url + "/rating", headers=headers, json={"score": 6})
     assert bad.status_code == 400
     rated = client.post(url + "/rating", headers=headers, json={"score": 4, "comment": "处理及时"}).get_json()

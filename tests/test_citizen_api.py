@@ -7,10 +7,11 @@ import sqlalchemy as sa
 from PIL import Image
 from pyzbar import pyzbar
 
+from app.demo import resident_id
+from app.domain import dates
 from app.extensions import db
 from app.models import AccessToken, ListEntry
-from app.services import dates, imports, lists, qrcodes
-from app.services.demo import resident_id
+from app.services import imports, lists, qrcodes
 from tests.helpers import Identity, identity, list_identity, login
 
 LIBRARY = "XY-YUE-01"
@@ -151,14 +152,14 @@ def test_logout_ends_the_token_at_once(client, catalogue):
 def test_idle_and_absolute_lifetimes(client, catalogue):
     headers = login(client, identity(8))
     token_row = db.session.scalar(sa.select(AccessToken))
-    long_ago = dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=3)
+    long_ago = dt.datetime.now(dt.UTC) - dt.timedelta(hours=3)
     db.session.execute(sa.update(AccessToken).values(last_used_at=long_ago))
     db.session.commit()
     assert client.get("/api/v1/me", headers=headers).get_json()["error"]["code"] == "token_expired"
 
     headers = login(client, identity(8))
     db.session.execute(sa.update(AccessToken).where(AccessToken.id != token_row.id)
-                       .values(expires_at=dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=1)))
+                       .values(expires_at=dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)))
     db.session.commit()
     assert client.get("/api/v1/me", headers=headers).get_json()["error"]["code"] == "token_expired"
 
@@ -173,7 +174,7 @@ def test_only_a_hash_of_the_token_is_stored(client, catalogue):
 
 @pytest.mark.parametrize("grade, books, days", [("AAA", 5, 60), ("AA", 4, 60), ("A", 3, 30), ("", None, None)])
 def test_library_benefit_is_worked_out_for_the_grade(client, catalogue, today, grade, books, days):
-    """Qingzhou tiers: 3/4/5 books and +30/+60 days by grade, capped at 5 and 60; everyone listed borrows deposit-free."""
+    """Qingzhou tiers: 3/4/5 books and +30/+60 days by grade, capped at 5 and 60; no listed reader pays a deposit."""
     who = list_identity(identity(10, name="读者"), today, grade=grade)
     benefit = _measure(_me(client, login(client, who)), LIBRARY)["benefit"]
     assert benefit.get("books") == books and benefit.get("extra_loan_days") == days
@@ -223,7 +224,7 @@ def test_qrcode_json(client, catalogue, today):
     assert body["ttl"] == 60 and body["refresh_in"] == 45
     expires_at = dt.datetime.fromisoformat(body["expires_at"])
     assert expires_at.utcoffset() is not None
-    assert 55 <= (expires_at - dt.datetime.now(dt.timezone.utc)).total_seconds() <= 61
+    assert 55 <= (expires_at - dt.datetime.now(dt.UTC)).total_seconds() <= 61
 
 
 def test_qrcode_png_decodes_to_exactly_the_token_at_version_3_or_lower(client, catalogue, today):
@@ -236,7 +237,7 @@ def test_qrcode_png_decodes_to_exactly_the_token_at_version_3_or_lower(client, c
     decoded = pyzbar.decode(image)
     assert len(decoded) == 1
     token = decoded[0].data.decode()
-    assert qrcodes.verify(token, dt.datetime.now(dt.timezone.utc)).subject_ref == who.subject().qr_ref
+    assert qrcodes.verify(token, dt.datetime.now(dt.UTC)).subject_ref == who.subject().qr_ref
     modules = image.width // 8 - 2 * 4  # scale 8, quiet zone of 4 modules
     assert (modules - 17) % 4 == 0 and (modules - 17) // 4 <= 3
 

@@ -1,4 +1,4 @@
-"""List and dishonesty imports (API.md "List import format", SPEC §2): every refused row reported, nothing half-written."""
+"""List and dishonesty imports (API.md "List import format", SPEC §2): every refused row reported, nothing half-done."""
 import csv
 import datetime as dt
 import io
@@ -10,9 +10,10 @@ import sqlalchemy as sa
 from openpyxl import Workbook
 
 from app import cli as cli_module
+from app import demo
 from app.extensions import db
 from app.models import AuditEvent, Department, DishonestyRecord, ImportBatch, ListEntry, Subject
-from app.services import demo, imports, lists
+from app.services import dishonesty, imports, subjects
 
 ACTOR = "test-importer"
 TODAY = dt.date(2026, 11, 20)  # the conftest `today`; used only to build module-level data
@@ -83,7 +84,7 @@ def entries() -> list[ListEntry]:
 
 def subject_of(id_number: str, kind: str = "person") -> Subject:
     db.session.expire_all()
-    return lists.find_subject(kind, id_number)
+    return subjects.find_subject(kind, id_number)
 
 
 def bad_check_digit(number: str) -> str:
@@ -111,12 +112,13 @@ def assert_good_pair_imported(report, names=(PERSON_NAMES[0], COMPANY_NAMES[0]))
 # ---- good files ------------------------------------------------------------------------------------------
 
 def test_english_headers_create_entries_valid_two_years(catalogue, today):
-    """A clean CSV with English headers creates one subject and one entry per row, expiring recognition + 2 years - 1 day."""
+    """A clean CSV with English headers: one subject and one entry per row, expiring recognition + 2 years - 1 day."""
     report = import_rows([person(0), company(0)], today)
     assert report.encoding == "utf-8"
     assert_good_pair_imported(report)
     batch = db.session.get(ImportBatch, report.batch_id)
-    assert (batch.kind, batch.rows_total, batch.rows_created, batch.rows_refused, batch.actor) == ("list", 2, 2, 0, ACTOR)
+    assert (batch.kind, batch.rows_total, batch.rows_created, batch.rows_refused, batch.actor) == (
+        "list", 2, 2, 0, ACTOR)
     assert subject_of(PERSONS[0]).id_masked == PERSONS[0][:3] + "*" * 11 + PERSONS[0][-4:]
 
 
@@ -186,9 +188,10 @@ def test_unknown_category(catalogue, today):
     assert (count(Subject), count(ListEntry), count(ImportBatch)) == (0, 0, 0)
 
 
-@pytest.mark.parametrize("row", [person(0, category="E02"), company(0, category="P02")], ids=["person-in-E02", "company-in-P02"])
+@pytest.mark.parametrize("row", [person(0, category="E02"), company(0, category="P02")],
+                         ids=["person-in-E02", "company-in-P02"])
 def test_category_kind_mismatch(catalogue, today, row):
-    """A person in an enterprise category, or an enterprise in a person category, is refused as category_kind_mismatch."""
+    """A person in an enterprise category, or an enterprise in a person one, is refused as category_kind_mismatch."""
     report = import_rows([row], today)
     assert problems(report) == [(2, "category", "category_kind_mismatch")]
     assert (count(Subject), count(ListEntry), count(ImportBatch)) == (0, 0, 0)
@@ -211,7 +214,7 @@ def test_future_date(catalogue, today):
 
 
 def test_recognition_older_than_two_years(catalogue, today):
-    """A recognition whose two-year validity already ended is refused as recognition_expired; the last valid day passes."""
+    """A recognition whose two years already ended is refused as recognition_expired; the last valid day passes."""
     last_valid = dt.date(2024, 11, 21)  # expires 2026-11-20 == today
     report = import_rows([person(0, on=last_valid), person(1, on=dt.date(2024, 11, 20))], today)
     assert problems(report) == [(3, "recognized_on", "recognition_expired")]
@@ -241,11 +244,12 @@ def test_empty_name(catalogue, today):
 
 
 def test_duplicate_row_in_file(catalogue, today):
-    """The same subject and category twice in one file: the first row is imported, the second refused as duplicate_row."""
+    """The same subject and category twice in a file: the first row goes in, the second is refused as duplicate_row."""
     report = import_rows([person(0), person(1), person(0, on=RECENT - dt.timedelta(days=5))], today)
     assert problems(report) == [(4, "id_number", "duplicate_row")]
     assert (report.created, report.refused) == (2, 1)
-    assert [(e.subject.name, e.recognized_on) for e in entries()] == [(PERSON_NAMES[0], RECENT), (PERSON_NAMES[1], RECENT)]
+    assert [(e.subject.name, e.recognized_on) for e in entries()] == [(PERSON_NAMES[0], RECENT),
+                                                                       (PERSON_NAMES[1], RECENT)]
 
 
 def test_same_id_with_other_name_is_name_mismatch(catalogue, today):
@@ -326,7 +330,7 @@ def test_repaired_dishonesty_does_not_exclude(catalogue, today):
     """After credit repair (信用修复) the subject may be listed again."""
     import_dishonesty_rows([dishonest(0)], today)
     record_id = db.session.scalar(sa.select(DishonestyRecord.id))
-    lists.repair_credit(record_id, "已履行判决义务", ACTOR, today)
+    dishonesty.repair_credit(record_id, "已履行判决义务", ACTOR, today)
     report = import_rows([person(0)], today)
     assert (problems(report), report.created) == ([], 1)
     assert [(e.subject.name, e.status) for e in entries()] == [(PERSON_NAMES[0], "active")]
@@ -432,7 +436,8 @@ def test_blocking_dishonesty_suspends_entries_in_same_call(catalogue, today):
     import_rows([person(0), person(0, category="P03"), person(1)], today)
     import_dishonesty_rows([dishonest(0), dishonest(1, on=dt.date(2022, 5, 1))], today)
     assert [(e.subject.name, e.category.code, e.status) for e in entries()] == [
-        (PERSON_NAMES[0], "P02", "suspended"), (PERSON_NAMES[0], "P03", "suspended"), (PERSON_NAMES[1], "P02", "active")]
+        (PERSON_NAMES[0], "P02", "suspended"), (PERSON_NAMES[0], "P03", "suspended"),
+        (PERSON_NAMES[1], "P02", "active")]
     assert entries()[0].status_reason.startswith("严重失信记录")
 
 

@@ -4,9 +4,10 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
+from app.domain import dates
 from app.extensions import db
 from app.models import AuditEvent, DishonestyRecord, ListEntry, ScanAttempt
-from app.services import accounts, dates, imports
+from app.services import accounts, imports
 from tests.helpers import identity, list_identity, login
 
 PASSWORD = "review-pass"
@@ -27,7 +28,8 @@ def counter(client, catalogue):
 
 
 def _record(who, day, authority):
-    data = f"kind,id_number,name,recorded_on,authority,summary\nperson,{who.number},{who.name},{day},{authority},拒不履行\n"
+    data = ("kind,id_number,name,recorded_on,authority,summary\n"
+            f"person,{who.number},{who.name},{day},{authority},拒不履行\n")
     assert imports.import_dishonesty("d.csv", data.encode(), "test", day).created == 1
 
 
@@ -74,7 +76,7 @@ def test_wrongly_suspended_upheld_withdraws_the_record_and_the_code_verifies_at_
     scan = _scan(client, citizen, counter)
     assert scan["valid"] is True and scan["measures"]
     record = db.session.get(DishonestyRecord, record_id)
-    assert record is not None and record.withdrawn_by_objection_id == objection_id and record.withdrawn_on == dates.today()
+    assert record.withdrawn_by_objection_id == objection_id and record.withdrawn_on == dates.today()
     assert db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "dishonesty.withdraw")) is not None
     me = client.get("/api/v1/me", headers=citizen).get_json()
     assert me["listed"] is True and me["entries"][0]["status"] == "active"

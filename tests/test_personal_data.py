@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from app.demo import enterprise_code, person_id
 from app.extensions import db
 from app.services import imports
-from app.services.demo import enterprise_code, person_id
 from tests.conftest import POSTGRES_URL
 
 

@@ -1,14 +1,14 @@
-"""Prepared statements (app.prepared): the same values and errors SQLAlchemy would give, on SQLite and PostgreSQL."""
+"""Prepared statements (app.db.prepared): the same values and errors SQLAlchemy would give, on SQLite and PostgreSQL."""
 import datetime as dt
 
 import pytest
 import sqlalchemy as sa
 
+from app.db.prepared import Prepared, raw_connection
 from app.extensions import db
 from app.models import AuditEvent, Redemption, ScanAttempt
-from app.prepared import Prepared, raw_connection
 
-AT = dt.datetime(2026, 11, 20, 8, 30, 15, 250000, tzinfo=dt.timezone.utc)
+AT = dt.datetime(2026, 11, 20, 8, 30, 15, 250000, tzinfo=dt.UTC)
 _INSERT_EVENT = Prepared(sa.insert(AuditEvent).returning(AuditEvent.id, AuditEvent.at, AuditEvent.details),
                          column_keys=["at", "actor", "action", "target_type", "target_id", "details"])
 _EVENTS_SINCE = Prepared(sa.select(AuditEvent.id, AuditEvent.at.label("logged_at"), AuditEvent.details)

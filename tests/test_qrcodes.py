@@ -11,7 +11,7 @@ from PIL import Image
 from app.services import qrcodes
 from app.services.qrcodes import TokenRefused
 
-NOW = dt.datetime(2026, 11, 20, 8, 30, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2026, 11, 20, 8, 30, tzinfo=dt.UTC)
 REF = "ABCDEFGH"
 
 
@@ -125,7 +125,7 @@ def test_code_signed_under_another_salt_is_refused(app):
                    TimestampSigner(key, salt=qrcodes.SALT)):
         value, stamp, signature = signer.sign(payload).split(b".")
         forged = f"{value.decode()}.{qrcodes._b64_to_b32(stamp)}.{qrcodes._b64_to_b32(signature)[:16]}"
-        assert _refusal(forged, dt.datetime.now(dt.timezone.utc)) == "token_bad_signature"
+        assert _refusal(forged, dt.datetime.now(dt.UTC)) == "token_bad_signature"
 
 
 def test_key_rotation_keeps_live_codes_valid(app):

@@ -4,9 +4,10 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
+from app.domain.dates import utcnow
 from app.errors import DomainError
 from app.extensions import db
-from app.models import Account, AuditEvent, ListEntry, Measure, Redemption, ScanAttempt, utcnow
+from app.models import Account, AuditEvent, ListEntry, Measure, Redemption, ScanAttempt
 from app.services import accounts, imports, qrcodes, scanning
 from tests.helpers import identity, list_identity, login, race
 

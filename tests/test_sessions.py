@@ -3,8 +3,9 @@ import datetime as dt
 
 import pytest
 
+from app.domain.dates import utcnow
 from app.extensions import db
-from app.models import AccessToken, utcnow
+from app.models import AccessToken
 from app.services import accounts, sessions
 from app.services.sessions import Unauthenticated
 from tests.helpers import identity, login

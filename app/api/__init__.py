@@ -1,1 +1,2 @@
-"""JSON API blueprints of the core: the public catalogue (staff and admin APIs join later)."""
+"""The JSON APIs of the core, one package each with its own schemas: public catalogue, counter staff, administration.
+The citizen API is `miniprogram_api`, which depends on the core and joins it in `wsgi.create_app`."""

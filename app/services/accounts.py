@@ -3,9 +3,10 @@ import sqlalchemy as sa
 from flask import current_app
 from werkzeug.security import generate_password_hash
 
-from app.errors import Conflict, DomainError, NotFound
+from app.domain.roles import REVIEWERS
+from app.errors import Conflict, NotFound
 from app.extensions import db
-from app.models import ROLES, Account, Venue
+from app.models import Account, Department, Venue
 from app.services import audit
 
 MIN_PASSWORD_LENGTH = 8
@@ -13,21 +14,18 @@ MIN_PASSWORD_LENGTH = 8
 
 def create_account(username: str, password: str, role: str, actor: str, *, venue_id: int | None = None,
                    department_id: int | None = None, display_name: str = "") -> Account:
-    """Create an account; staff belong to a venue, reporters to a department."""
-    username = username.strip()
-    if not username or len(username) > 80:
-        raise DomainError("invalid_username", "用户名不能为空且不超过 80 个字符", status=400)
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise DomainError("weak_password", f"密码至少 {MIN_PASSWORD_LENGTH} 位", status=400)
-    if role not in ROLES:
-        raise DomainError("invalid_role", f"角色应为 {', '.join(ROLES)} 之一", status=400)
+    """Create an account (fields checked at the edge); staff belong to a venue, reporters to a department."""
     if role == "staff" and (venue_id is None or db.session.get(Venue, venue_id) is None):
         raise NotFound("venue_not_found", "实施单位不存在")
+    if role == "reporter" and (department_id is None or db.session.get(Department, department_id) is None):
+        raise NotFound("department_not_found", "报送单位不存在")
     if db.session.scalar(sa.select(Account.id).where(Account.username == username)):
         raise Conflict("username_taken", "用户名已存在")
     method = current_app.config["PASSWORD_HASH_METHOD"]
     account = Account(username=username, password_hash=generate_password_hash(password, method=method), role=role,
-                      venue_id=venue_id, department_id=department_id, display_name=display_name or username)
+                      venue_id=venue_id if role == "staff" else None,
+                      department_id=department_id if role == "reporter" else None,
+                      display_name=display_name or username)
     db.session.add(account)
     db.session.flush()
     audit.record(actor, "account.create", "account", account.id, username=username, role=role, venue_id=venue_id)
@@ -59,5 +57,5 @@ def all_accounts() -> list[Account]:
 
 def reviewers() -> list[Account]:
     """Who a complaint can be handed to."""
-    return db.session.scalars(sa.select(Account).where(Account.role.in_(("admin", "reviewer")), Account.active)
+    return db.session.scalars(sa.select(Account).where(Account.role.in_(REVIEWERS), Account.active)
                               .order_by(Account.username)).all()

@@ -1,12 +1,13 @@
-"""The append-only audit log: every service that changes something records it here, in its own transaction."""
+"""The append-only audit log: every service that changes something records it here, in that change's transaction."""
 import datetime as dt
 from typing import Any
 
 import sqlalchemy as sa
 
+from app.db.paging import Page, page_of
+from app.db.prepared import Prepared, RawConnection
 from app.extensions import db
 from app.models import AuditEvent
-from app.prepared import Prepared, RawConnection
 
 PAGE_SIZE = 50
 
@@ -34,7 +35,7 @@ def record_on(connection: RawConnection, at: dt.datetime, actor: str, action: st
 
 
 def events(actor: str | None, action: str | None, start: dt.datetime | None, end: dt.datetime | None,
-           page: int) -> tuple[list[AuditEvent], int | None]:
+           page: int) -> Page[AuditEvent]:
     """The log, newest first, filtered by actor, action (prefix, e.g. `entry.`) and time."""
     query = sa.select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
     if actor:
@@ -45,5 +46,4 @@ def events(actor: str | None, action: str | None, start: dt.datetime | None, end
         query = query.where(AuditEvent.at >= start)
     if end:
         query = query.where(AuditEvent.at < end)
-    rows = db.session.scalars(query.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)).all()
-    return rows[:PAGE_SIZE], page + 1 if len(rows) > PAGE_SIZE else None
+    return page_of(query, page, PAGE_SIZE)

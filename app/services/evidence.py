@@ -76,7 +76,8 @@ def inspect(name: str, data: bytes) -> CleanFile:
 def inspect_all(uploads: list[tuple[str, bytes]]) -> list[CleanFile]:
     """Every upload checked before anything is stored, so a bad one leaves nothing behind."""
     if len(uploads) > MAX_FILES:
-        raise DomainError("evidence_too_many", f"最多上传 {MAX_FILES} 个文件", fields={"evidence": f"最多 {MAX_FILES} 个"})
+        raise DomainError("evidence_too_many", f"最多上传 {MAX_FILES} 个文件",
+                          fields={"evidence": f"最多 {MAX_FILES} 个"})
     return [inspect(name, data) for name, data in uploads]
 
 

@@ -8,12 +8,12 @@ import requests
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
+from app.domain.dates import local_date
+from app.domain.identity import ENTERPRISE, normalize_id_number, normalize_name, parse_kind
 from app.errors import DomainError
 from app.extensions import db
-from app.models import ENTERPRISE, Subject
-from app.services import lists, sessions
-from app.services.dates import local_date
-from app.services.identity import normalize_id_number, normalize_name, parse_kind
+from app.models import Subject
+from app.services import sessions, subjects
 
 
 @dataclass(frozen=True)
@@ -106,13 +106,13 @@ class GovProvider(IdentityProvider):
 
 def _first_login(identity: VerifiedIdentity) -> Subject:
     """Create the subject of a first login; a concurrent first login of the same person wins the race harmlessly."""
-    subject = lists.new_subject(identity.kind, identity.id_number, identity.name)
+    subject = subjects.new_subject(identity.kind, identity.id_number, identity.name)
     db.session.add(subject)
     try:
         db.session.flush()
     except IntegrityError:
         db.session.rollback()
-        subject = lists.find_subject(identity.kind, identity.id_number)
+        subject = subjects.find_subject(identity.kind, identity.id_number)
     return subject
 
 
@@ -126,7 +126,7 @@ def citizen_login(provider_name: Any, payload: dict[str, Any], now: dt.datetime)
         raise DomainError("unknown_provider", "不支持的登录方式", status=400,
                           fields={"provider": "可选：" + ", ".join(p.name for p in PROVIDERS.values() if p.enabled())})
     identity = provider.verify(payload, local_date(now))
-    subject = lists.find_subject(identity.kind, identity.id_number)
+    subject = subjects.find_subject(identity.kind, identity.id_number)
     if subject is None:
         subject = _first_login(identity)
     elif subject.name != identity.name:

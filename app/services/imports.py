@@ -1,4 +1,5 @@
-"""Import of list files and dishonesty files (名单信息标准): CSV or XLSX, every refused row reported, good rows in one transaction."""
+"""Imports of list and dishonesty files (名单信息标准): CSV or XLSX, every refused row reported, the good rows in one
+transaction."""
 import csv
 import datetime as dt
 import hashlib
@@ -10,14 +11,15 @@ from typing import Any
 import sqlalchemy as sa
 from openpyxl import Workbook, load_workbook
 
+from app.domain.grades import parse_grade
+from app.domain.identity import normalize_id_number, normalize_name, parse_kind
+from app.domain.lists import ACTIVE, exclusion_start, listing_expiry
 from app.errors import DomainError
 from app.extensions import db
 from app.models import DishonestyRecord, ImportBatch, ListCategory, ListEntry, Subject
 from app.services import audit
-from app.services.grades import parse_grade
-from app.services.identity import id_hash, normalize_id_number, normalize_name, parse_kind
-from app.services.lists import (blocking_conditions, exclusion_start, listing_expiry, new_subject,
-                                suspend_for_dishonesty)
+from app.services.dishonesty import blocking_conditions, suspend_for
+from app.services.subjects import new_subject, subject_hash
 
 LIST_COLUMNS = {
     "kind": ("kind", "主体类型"),
@@ -221,7 +223,7 @@ def _validate_common(row_number: int, values: dict[str, Any], date_column: str, 
         report.refuse(row_number, date_column, exc.code, exc.message)
     if len(report.errors) > problems:
         return None
-    return _Row(row_number, kind, name, id_hash(kind, number), number, day)
+    return _Row(row_number, kind, name, subject_hash(kind, number), number, day)
 
 
 def _validate_list_row(row_number: int, values: dict[str, Any], categories: dict[str, ListCategory],
@@ -335,10 +337,33 @@ def import_list(filename: str, data: bytes, actor: str, today: dt.date, progress
     A department reporter (`department_id`) may import only their own department's categories.
     """
     report = ImportReport(kind="list", filename=filename)
+    rows = _valid_list_rows(filename, data, today, department_id, progress, report)
+    subjects = _subjects_by_hash({row.id_hash for row in rows})
+    accepted = _listable(rows, subjects, today, report)
+    report.errors.sort(key=lambda error: error["row"])
+    _create_subjects(accepted, subjects)
+    new_entries, grade_changes = _changes(accepted, subjects, report)
+    if not new_entries and not grade_changes:
+        db.session.rollback()
+        return report
+    batch = _open_batch("list", filename, hashlib.sha256(data).hexdigest(), actor)
+    for entry in new_entries:
+        entry["batch_id"] = batch.id
+    if new_entries:
+        db.session.execute(sa.insert(ListEntry), new_entries)
+    if grade_changes:
+        db.session.execute(sa.update(Subject), [{"id": sid, "grade": grade} for sid, grade in grade_changes.items()])
+    _close_batch(batch, report, actor)
+    db.session.commit()
+    return report
+
+
+def _valid_list_rows(filename: str, data: bytes, today: dt.date, department_id: int | None, progress: Progress,
+                     report: ImportReport) -> list[_Row]:
+    """The rows that pass every check a row can pass on its own, the first of any duplicates."""
     categories: dict[str, ListCategory] = {}
     for category in db.session.scalars(sa.select(ListCategory)):
         categories[category.name] = categories[category.code] = category
-
     rows: list[_Row] = []
     first_seen: dict[tuple[str, int], int] = {}
     for row_number, values in _each(_records(filename, data, LIST_COLUMNS, LIST_REQUIRED, report), progress):
@@ -357,8 +382,11 @@ def import_list(filename: str, data: bytes, actor: str, today: dt.date, progress
             continue
         first_seen[key] = row_number
         rows.append(row)
+    return rows
 
-    subjects = _subjects_by_hash({row.id_hash for row in rows})
+
+def _listable(rows: list[_Row], subjects: dict[str, Subject], today: dt.date, report: ImportReport) -> list[_Row]:
+    """Rows whose name agrees with the record and whose subject no dishonesty record keeps off the list."""
     blocked = _blocked_subject_ids([subject.id for subject in subjects.values()], today)
     accepted: list[_Row] = []
     for row in _names_agree(rows, subjects, report):
@@ -368,9 +396,12 @@ def import_list(filename: str, data: bytes, actor: str, today: dt.date, progress
                           "该主体近三年内有严重失信记录，不得列入守信激励对象名单")
         else:
             accepted.append(row)
+    return accepted
 
-    report.errors.sort(key=lambda error: error["row"])
-    _create_subjects(accepted, subjects)
+
+def _changes(accepted: list[_Row], subjects: dict[str, Subject],
+             report: ImportReport) -> tuple[list[dict[str, Any]], dict[int, str]]:
+    """The entries to insert and the grades to change; counts each row as created, updated or unchanged."""
     existing = _existing_entries([subjects[row.id_hash].id for row in accepted])
     new_entries, grade_changes = [], {}
     for row in accepted:
@@ -379,7 +410,7 @@ def import_list(filename: str, data: bytes, actor: str, today: dt.date, progress
         grade_changed = row.grade is not None and grade_changes.get(subject.id, subject.grade) != row.grade
         if is_new:
             new_entries.append({"subject_id": subject.id, "category_id": row.category.id, "recognized_on": row.day,
-                                "expires_on": listing_expiry(row.day), "status": "active"})
+                                "expires_on": listing_expiry(row.day), "status": ACTIVE})
             report.created += 1
         elif grade_changed:
             report.updated += 1
@@ -387,20 +418,7 @@ def import_list(filename: str, data: bytes, actor: str, today: dt.date, progress
             report.unchanged += 1
         if grade_changed:
             grade_changes[subject.id] = row.grade
-
-    if not new_entries and not grade_changes:
-        db.session.rollback()
-        return report
-    batch = _open_batch("list", filename, hashlib.sha256(data).hexdigest(), actor)
-    for entry in new_entries:
-        entry["batch_id"] = batch.id
-    if new_entries:
-        db.session.execute(sa.insert(ListEntry), new_entries)
-    if grade_changes:
-        db.session.execute(sa.update(Subject), [{"id": sid, "grade": grade} for sid, grade in grade_changes.items()])
-    _close_batch(batch, report, actor)
-    db.session.commit()
-    return report
+    return new_entries, grade_changes
 
 
 def _existing_entries(subject_ids: list[int]) -> set[tuple[int, int, dt.date]]:
@@ -416,7 +434,7 @@ def _existing_entries(subject_ids: list[int]) -> set[tuple[int, int, dt.date]]:
 
 def import_dishonesty(filename: str, data: bytes, actor: str, today: dt.date,
                       progress: Progress = None) -> ImportReport:
-    """Import serious dishonesty records; each blocking record suspends its subject's entries in the same transaction."""
+    """Import serious dishonesty records; a blocking record suspends its subject's entries in the same transaction."""
     report = ImportReport(kind="dishonesty", filename=filename)
     rows: list[_Row] = []
     first_seen: dict[tuple[str, dt.date, str], int] = {}
@@ -459,7 +477,7 @@ def import_dishonesty(filename: str, data: bytes, actor: str, today: dt.date,
                                   authority=row.authority, summary=row.summary, batch_id=batch.id)
         db.session.add(record)
         db.session.flush()
-        suspend_for_dishonesty(record, actor, today)
+        suspend_for(record, actor, today)
     _close_batch(batch, report, actor)
     db.session.commit()
     return report

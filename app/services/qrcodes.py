@@ -12,19 +12,19 @@ import io
 import re
 import secrets
 from dataclasses import dataclass
-from typing import NamedTuple
 from functools import lru_cache
+from typing import NamedTuple
 
 import numpy as np
 import zxingcpp
 from flask import current_app
-from PIL import Image
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner
 from itsdangerous.encoding import base64_decode, base64_encode
 from itsdangerous.signer import HMACAlgorithm
+from PIL import Image
 
+from app.domain.identity import QR_REF_ALPHABET
 from app.errors import DomainError
-from app.services.identity import QR_REF_ALPHABET
 
 SALT = "xinyi.identity-qr"
 SIGNATURE_BYTES = 10
@@ -115,7 +115,7 @@ def issue(subject_ref: str, now: dt.datetime) -> IssuedCode:
     value, stamp, signature = _ClockSigner(key, timestamp).sign(key_reference(key) + subject_ref + nonce).split(b".")
     token = f"{value.decode()}.{_b64_to_b32(stamp)}.{_b64_to_b32(signature)}"
     ttl = _ttl()
-    return IssuedCode(token, dt.datetime.fromtimestamp(timestamp + ttl, dt.timezone.utc), ttl, refresh_interval(ttl))
+    return IssuedCode(token, dt.datetime.fromtimestamp(timestamp + ttl, dt.UTC), ttl, refresh_interval(ttl))
 
 
 def verify(token: str, now: dt.datetime) -> VerifiedCode:

@@ -1,25 +1,31 @@
 """Counter scanning (扫码确认): verify a citizen's code, redeem one measure, and log every attempt.
 
-verify and redeem are the counters' hot path: a few statements prepared once at module level (app.prepared), run
+verify and redeem are the counters' hot path: a few statements prepared once at module level (app.db.prepared), run
 on one pooled connection without loading ORM objects. Nothing is cached between scans: the staff member's venue, the
 venue's measures, the subject's list standing and the code's single use are read live every time.
 """
 import datetime as dt
+from collections import namedtuple
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
+from app.db.paging import Page, page_of
+from app.db.prepared import Prepared, RawConnection, raw_connection
+from app.domain.identity import mask_name
+from app.domain.lists import ACTIVE, entry_status, exclusion_start, refusal_of
+from app.domain.measures import PUBLISHED, Offer, is_current, no_offer_reason, offers_for
+from app.domain.refusals import REFUSALS
+from app.domain.roles import actor
 from app.errors import Conflict, DomainError, NotFound
 from app.extensions import db
 from app.models import Account, ListCategory, ListEntry, Measure, Redemption, ScanAttempt, Subject
-from app.prepared import Prepared, RawConnection, raw_connection
-from app.services import audit, citizens, lists, qrcodes
-from app.services.grades import meets
-from app.services.identity import mask_name
-from app.services.measures import is_current
+from app.services import audit, qrcodes
+from app.services.dishonesty import blocking_exists
 
 PAGE_SIZE = 30
 
@@ -39,7 +45,7 @@ class ScanSubject:
 
 
 @dataclass(frozen=True)
-class Attempt:
+class LoggedAttempt:
     """A logged scan attempt (one scan_attempts row)."""
 
     id: int
@@ -53,9 +59,9 @@ class Attempt:
 class Verification:
     """What staff see after a scan: the attempt, and for a genuine live code whose it is and what applies here."""
 
-    attempt: Attempt
+    attempt: LoggedAttempt
     subject: ScanSubject | None
-    offers: list[citizens.Offer]
+    offers: list[Offer]
     token_expires_at: dt.datetime | None
 
 
@@ -69,24 +75,8 @@ class Redeemed:
     redeemed_at: dt.datetime
 
 
-class _Measure(NamedTuple):
-    """The columns of a measure the rules and the answer need."""
-
-    id: int
-    code: str
-    title: str
-    provider_id: int
-    kinds: list[str]
-    category_codes: list[str]
-    min_grade: str | None
-    benefit: dict[str, Any]
-    status: str
-    valid_from: dt.date
-    valid_to: dt.date | None
-
-
 class _Entry(NamedTuple):
-    """A list entry as lists.entry_status reads it, with its category code."""
+    """A list entry as entry_status reads it, with its category code."""
 
     status: str
     expires_on: dt.date
@@ -106,12 +96,14 @@ class _Standing:
 # code claims with their list entries, whether that code was redeemed and whether dishonesty blocks them. The
 # claimed subject is only used once the code's signature and age check out.
 
-_MEASURE = (Measure.id.label("measure_id"), Measure.code, Measure.title, Measure.provider_id, Measure.kinds,
-            Measure.category_codes, Measure.min_grade, Measure.benefit, Measure.status.label("measure_status"),
-            Measure.valid_from, Measure.valid_to)
+# The measure columns the rules and the answer read, each selected as `m_<name>` and read back as MeasureRow.
+_MEASURE_COLUMNS = (Measure.id, Measure.code, Measure.title, Measure.provider_id, Measure.kinds, Measure.category_codes,
+                    Measure.min_grade, Measure.benefit, Measure.status, Measure.valid_from, Measure.valid_to)
+MeasureRow = namedtuple("MeasureRow", [column.key for column in _MEASURE_COLUMNS])
+_MEASURE = tuple(column.label(f"m_{column.key}") for column in _MEASURE_COLUMNS)
 _SUBJECT = (Subject.id.label("subject_id"), Subject.kind, Subject.name, Subject.grade,
             sa.exists().where(Redemption.token_key == sa.bindparam("token_key")).label("used"),
-            lists.blocking_exists(Subject.id).label("blocked"),
+            blocking_exists(Subject.id).label("blocked"),
             ListEntry.id.label("entry_id"), ListEntry.status.label("entry_status"), ListEntry.expires_on,
             ListCategory.code.label("category"))
 _EARLIER_REDEMPTION = sa.orm.aliased(Redemption, name="earlier")
@@ -130,7 +122,7 @@ def _with_subject(query: sa.Select) -> sa.Select:
 # verify: also the venue's published measures (whether each is current today is checked in Python).
 _VERIFY_READ = Prepared(_with_subject(
     sa.select(Account.role, Account.venue_id, *_SUBJECT, *_MEASURE).select_from(Account)
-).outerjoin(Measure, sa.and_(Measure.provider_id == Account.venue_id, Measure.status == "published")).where(
+).outerjoin(Measure, sa.and_(Measure.provider_id == Account.venue_id, Measure.status == PUBLISHED)).where(
     Account.id == sa.bindparam("staff_id")).order_by(Measure.id, ListEntry.id))
 
 # redeem: also the redemption an earlier request with this idempotency key made, and the measure asked for.
@@ -169,7 +161,7 @@ def _claimed(token: str) -> tuple[str | None, str | None]:
 def _read(connection: RawConnection, statement: Prepared, subject_ref: str | None, token_key: str | None,
           today: dt.date, params: dict[str, Any]) -> list[tuple]:
     return statement.run(connection, subject_ref=subject_ref, token_key=token_key, today=today,
-                         since=lists.exclusion_start(today), **params)
+                         since=exclusion_start(today), **params)
 
 
 def _venue_of(rows: list[tuple]) -> int:
@@ -190,11 +182,9 @@ def _standing(rows: list[tuple]) -> _Standing:
                      bool(first.blocked), list(entries.values()))
 
 
-def _measures(rows: list[tuple]) -> list[_Measure]:
-    measures = {row.measure_id: _Measure(row.measure_id, row.code, row.title, row.provider_id, row.kinds,
-                                         row.category_codes, row.min_grade, row.benefit, row.measure_status,
-                                         row.valid_from, row.valid_to)
-                for row in rows if row.measure_id is not None}
+def _measures(rows: list[tuple]) -> list[MeasureRow]:
+    measures = {row.m_id: MeasureRow._make(getattr(row, f"m_{name}") for name in MeasureRow._fields)
+                for row in rows if row.m_id is not None}
     return list(measures.values())
 
 
@@ -203,26 +193,19 @@ def _refusal(standing: _Standing, today: dt.date) -> str | None:
         return "not_listed"
     if standing.used:
         return "token_used"
-    return lists.refusal_of(standing.blocked, standing.entries, today)
+    return refusal_of(standing.blocked, standing.entries, today)
 
 
-def _offers(standing: _Standing, measures: list[_Measure], today: dt.date) -> list[citizens.Offer]:
-    """citizens.offers for a listed subject, from the rows read at this scan."""
-    active = {entry.category for entry in standing.entries if lists.entry_status(entry, today) == lists.ACTIVE}
-    return citizens.offers_for(standing.subject.kind, standing.subject.grade, active, measures)
+def _offers(standing: _Standing, measures: list[MeasureRow], today: dt.date) -> list[Offer]:
+    """The measures of `measures` a listed subject may use, from the rows read at this scan."""
+    active = {entry.category for entry in standing.entries if entry_status(entry, today) == ACTIVE}
+    return offers_for(standing.subject.kind, standing.subject.grade, active, measures)
 
 
-def _no_offer_reason(subject: ScanSubject, measures: list[_Measure]) -> str:
-    """grade_too_low when a measure here would apply but for the grade, otherwise no_applicable_measure."""
-    if any(subject.kind in measure.kinds and not meets(subject.grade, measure.min_grade) for measure in measures):
-        return "grade_too_low"
-    return "no_applicable_measure"
-
-
-def _log(connection: RawConnection, values: dict[str, Any]) -> Attempt:
+def _log(connection: RawConnection, values: dict[str, Any]) -> LoggedAttempt:
     """Insert an attempt into the connection's transaction; the caller commits."""
     attempt_id = _INSERT_ATTEMPT.one(connection, **values).id
-    return Attempt(attempt_id, values["valid"], values["reason"], values["token_key"], values["subject_id"])
+    return LoggedAttempt(attempt_id, values["valid"], values["reason"], values["token_key"], values["subject_id"])
 
 
 # ---- verify ----------------------------------------------------------------------------------------------------
@@ -246,7 +229,7 @@ def verify(token: str, staff_id: int, device: str, now: dt.datetime, today: dt.d
             if reason is None:
                 measures = [measure for measure in _measures(rows) if is_current(measure, today)]
                 offers = _offers(standing, measures, today)
-                reason = None if offers else _no_offer_reason(subject, measures)
+                reason = None if offers else no_offer_reason(subject.kind, subject.grade, measures)
         attempt = _log(connection, {"action": "verify", "venue_id": venue_id, "staff_id": staff_id, "device": device,
                                     "subject_id": subject.id if subject else None, "measure_id": None,
                                     "token_key": token_key, "valid": reason is None, "reason": reason, "at": now})
@@ -256,12 +239,12 @@ def verify(token: str, staff_id: int, device: str, now: dt.datetime, today: dt.d
 
 # ---- redeem ----------------------------------------------------------------------------------------------------
 
-def _refuse(connection: RawConnection, attempt: dict[str, Any], code: str, message: str,
-            status: int = 422) -> DomainError:
-    """Log the refused attempt in its own transaction and build the error to raise."""
+def _refuse(connection: RawConnection, attempt: dict[str, Any], code: str) -> DomainError:
+    """Log the refused attempt in its own transaction and build the error to raise (409 for a used code)."""
     _log(connection, attempt | {"valid": False, "reason": code})
     connection.commit()
-    return (Conflict if status == 409 else DomainError)(code, message, status=status)
+    message = REFUSALS[code].title
+    return Conflict(code, message) if code == "token_used" else DomainError(code, message)
 
 
 def _earlier(row: tuple | None, token_key: str | None, measure_id: int) -> Redeemed | None:
@@ -304,7 +287,7 @@ def redeem(token: str, measure_id: int, idempotency_key: str, staff_id: int, dev
         earlier = _earlier(rows[0], token_key, measure_id)
         if earlier is not None:
             return earlier, True
-        if rows[0].measure_id is None:
+        if rows[0].m_id is None:
             raise NotFound("measure_not_found", "激励措施不存在")
         measure = _measures(rows)[0]
         attempt = {"action": "redeem", "venue_id": venue_id, "staff_id": staff_id, "device": device,
@@ -313,29 +296,25 @@ def redeem(token: str, measure_id: int, idempotency_key: str, staff_id: int, dev
         try:
             _live_code(connection, token, token_key, venue_id, now)
         except qrcodes.TokenRefused as refused:
-            raise _refuse(connection, attempt, refused.code, refused.message) from None
+            raise _refuse(connection, attempt, refused.code) from None
         standing = _standing(rows)
         subject = standing.subject
         attempt["subject_id"] = subject.id if subject else None
         if measure.provider_id != venue_id:
-            raise _refuse(connection, attempt, "measure_not_at_venue", "该激励措施不由本单位实施")
+            raise _refuse(connection, attempt, "measure_not_at_venue")
         if not is_current(measure, today):
-            raise _refuse(connection, attempt, "measure_withdrawn", "该激励措施已停止实施")
+            raise _refuse(connection, attempt, "measure_withdrawn")
         reason = _refusal(standing, today)
-        if reason == "token_used":
-            raise _refuse(connection, attempt, reason, "该二维码已使用，请刷新后重新出示", status=409)
         if reason:
-            raise _refuse(connection, attempt, reason, citizens.REFUSAL_MESSAGES.get(reason, "不符合守信激励条件"))
+            raise _refuse(connection, attempt, reason)
         offers = _offers(standing, [measure], today)
         if not offers:
-            reason = _no_offer_reason(subject, [measure])
-            raise _refuse(connection, attempt, reason,
-                          "信用等级不足" if reason == "grade_too_low" else "该主体不适用此激励措施")
-        return _record(connection, attempt, offers[0].benefit, idempotency_key)
+            raise _refuse(connection, attempt, no_offer_reason(subject.kind, subject.grade, [measure]))
+        return _store_redemption(connection, attempt, offers[0].benefit, idempotency_key)
 
 
-def _record(connection: RawConnection, attempt: dict[str, Any], benefit: dict,
-            idempotency_key: str) -> tuple[Redeemed, bool]:
+def _store_redemption(connection: RawConnection, attempt: dict[str, Any], benefit: dict,
+                      idempotency_key: str) -> tuple[Redeemed, bool]:
     """Insert the attempt, the redemption and its audit event together; the unique token_key settles any race."""
     attempt = attempt | {"valid": True}
     staff_id, measure_id = attempt["staff_id"], attempt["measure_id"]
@@ -351,8 +330,8 @@ def _record(connection: RawConnection, attempt: dict[str, Any], benefit: dict,
         earlier = _earlier(replay[0] if replay else None, attempt["token_key"], measure_id)
         if earlier is not None:
             return earlier, True
-        raise _refuse(connection, attempt, "token_used", "该二维码已使用，请刷新后重新出示", status=409) from None
-    audit.record_on(connection, attempt["at"], f"staff:{staff_id}", "redemption.create", "redemption", stored.id,
+        raise _refuse(connection, attempt, "token_used") from None
+    audit.record_on(connection, attempt["at"], actor("staff", staff_id), "redemption.create", "redemption", stored.id,
                     measure_id=measure_id, venue_id=attempt["venue_id"], subject_id=attempt["subject_id"])
     connection.commit()
     return Redeemed(stored.id, measure_id, stored.benefit, stored.redeemed_at), False
@@ -365,11 +344,15 @@ def _staff(staff_id: int) -> Account:
     return account
 
 
-def history(staff_id: int, page: int) -> tuple[list[ScanAttempt], int | None]:
+def history(staff_id: int, page: int) -> Page[ScanAttempt]:
     """This venue's attempts, newest first."""
     staff = _staff(staff_id)
-    rows = db.session.scalars(
-        sa.select(ScanAttempt).where(ScanAttempt.venue_id == staff.venue_id)
-        .order_by(ScanAttempt.at.desc(), ScanAttempt.id.desc())
-        .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)).all()
-    return rows[:PAGE_SIZE], page + 1 if len(rows) > PAGE_SIZE else None
+    return page_of(sa.select(ScanAttempt).options(selectinload(ScanAttempt.subject))
+                   .where(ScanAttempt.venue_id == staff.venue_id)
+                   .order_by(ScanAttempt.at.desc(), ScanAttempt.id.desc()), page, PAGE_SIZE)
+
+
+def subject_attempts(subject_id: int, limit: int = PAGE_SIZE) -> list[ScanAttempt]:
+    """A subject's latest attempts at any counter, for the credit office."""
+    return db.session.scalars(sa.select(ScanAttempt).where(ScanAttempt.subject_id == subject_id)
+                              .order_by(ScanAttempt.at.desc(), ScanAttempt.id.desc()).limit(limit)).all()

@@ -8,14 +8,13 @@ import sqlalchemy as sa
 from flask import current_app
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from app.errors import DomainError
+from app.db.prepared import Prepared, raw_connection
+from app.domain.roles import ROLE_AUDIENCE, actor
+from app.errors import DomainError, Forbidden
 from app.extensions import db
 from app.models import AccessToken, Account, Subject
-from app.prepared import Prepared, raw_connection
 from app.services import audit
 
-# Staff and admin tokens share the accounts table but never each other's audience.
-ROLE_AUDIENCE = {"staff": "staff", "admin": "admin", "reviewer": "admin", "reporter": "admin"}
 # Refreshing last_used_at on every request would turn each read into a write; a minute's precision is enough.
 TOUCH_INTERVAL = dt.timedelta(seconds=60)
 
@@ -86,6 +85,17 @@ def authenticate(token: str | None, audience: str, now: dt.datetime) -> Session:
     return Session(row.id, row.audience, row.subject_id, row.account_id)
 
 
+def account_of(session: Session) -> Account | None:
+    """The account a staff or console session stands for (None for a citizen's)."""
+    return db.session.get(Account, session.account_id) if session.account_id is not None else None
+
+
+def require_role(account: Account | None, roles: tuple[str, ...]) -> None:
+    """Refuse (403) an account that holds none of `roles`; an empty `roles` lets any account of the audience in."""
+    if roles and (account is None or account.role not in roles):
+        raise Forbidden("forbidden_role", "当前角色无权执行此操作")
+
+
 def revoke(session: Session, now: dt.datetime) -> None:
     """Log out: the token stops working on the next request."""
     db.session.execute(sa.update(AccessToken).where(AccessToken.id == session.token_id).values(revoked_at=now))
@@ -112,7 +122,7 @@ def login_account(username: str, password: str, audience: str, now: dt.datetime)
     if not account.active:
         raise Unauthenticated("account_disabled", "账号已停用")
     token, lifetime = issue(audience, now, account_id=account.id)
-    audit.record(f"{audience}:{account.id}", f"{audience}.login", "account", account.id)
+    audit.record(actor(audience, account.id), f"{audience}.login", "account", account.id)
     db.session.commit()
     return account, token, lifetime
 

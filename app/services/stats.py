@@ -1,4 +1,4 @@
-"""Programme statistics for the dashboard, and the redemption export (the feedback report to the provincial platform)."""
+"""Programme statistics for the dashboard, and the redemption export (the feedback to the provincial platform)."""
 import csv
 import datetime as dt
 import io
@@ -6,12 +6,13 @@ from collections import defaultdict
 
 import sqlalchemy as sa
 
+from app.domain.cases import COMPLAINT, OBJECTION, OPEN_STATES
+from app.domain.dates import LOCAL_TZ
+from app.domain.identity import KIND_NAMES, mask_name
+from app.domain.measures import SCENARIOS
 from app.extensions import db
 from app.models import Complaint, Measure, Objection, Redemption, ScanAttempt, Subject, Venue
 from app.services import audit
-from app.services.dates import LOCAL_TZ
-from app.services.identity import mask_name
-from app.services.measures import SCENARIOS
 
 EXPORT_HEADER = ["核销编号", "核销时间", "场景", "激励措施编码", "激励措施", "实施单位", "主体类型", "主体名称（脱敏）",
                  "证件号码（脱敏）", "优惠内容"]
@@ -21,7 +22,7 @@ def _utc_bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]
     """Beijing calendar days start..end (inclusive) as a half-open UTC interval."""
     begin = dt.datetime.combine(start, dt.time(), tzinfo=LOCAL_TZ)
     finish = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), tzinfo=LOCAL_TZ)
-    return begin.astimezone(dt.timezone.utc), finish.astimezone(dt.timezone.utc)
+    return begin.astimezone(dt.UTC), finish.astimezone(dt.UTC)
 
 
 def redemptions_by_day(start: dt.date, end: dt.date) -> dict[str, dict[dt.date, int]]:
@@ -47,8 +48,8 @@ def refusals_by_reason(start: dt.date, end: dt.date) -> list[tuple[str, int]]:
 def cases_by_status(now: dt.datetime) -> dict[str, list[tuple[str, int, int]]]:
     """{objections|complaints: [(status, count, overdue count)]}."""
     result = {}
-    for label, model, open_states in (("objections", Objection, ("submitted", "under_review")),
-                                      ("complaints", Complaint, ("submitted", "assigned"))):
+    for label, model, open_states in (("objections", Objection, OPEN_STATES[OBJECTION]),
+                                      ("complaints", Complaint, OPEN_STATES[COMPLAINT])):
         overdue = sa.func.sum(sa.case((sa.and_(model.status.in_(open_states), model.due_at < now), 1), else_=0))
         result[label] = [(status, count, int(late or 0)) for status, count, late in db.session.execute(
             sa.select(model.status, sa.func.count(), overdue).group_by(model.status).order_by(model.status))]
@@ -71,6 +72,6 @@ def export_redemptions(start: dt.date, end: dt.date, actor: str) -> str:
     for redemption, measure, venue, subject in rows:
         writer.writerow([redemption.id, redemption.redeemed_at.astimezone(LOCAL_TZ).isoformat(timespec="seconds"),
                          SCENARIOS[measure.scenario], measure.code, measure.title, venue.name,
-                         "个人" if subject.kind == "person" else "企业", mask_name(subject.kind, subject.name),
+                         KIND_NAMES[subject.kind], mask_name(subject.kind, subject.name),
                          subject.id_masked, redemption.benefit.get("summary", "")])
     return buffer.getvalue()

@@ -1,0 +1,100 @@
+"""The counter staff API the scanner clients call: login, verify a code, redeem a measure, the venue's history."""
+from typing import Any
+
+from flask import current_app, g, jsonify
+from flask_smorest import Blueprint
+
+from app.api.staff.schemas import (
+    AttemptPageSchema,
+    IdempotencyHeaderSchema,
+    RedeemRequestSchema,
+    RedeemResultSchema,
+    StaffLoginResultSchema,
+    VerifyRequestSchema,
+    VerifyResultSchema,
+)
+from app.domain.dates import today, utcnow
+from app.errors import DomainError
+from app.extensions import limiter
+from app.http.auth import login_required, no_store
+from app.http.schemas import CredentialsSchema, PageQuerySchema
+from app.models.scanning import IDEMPOTENCY_KEY_LENGTH
+from app.services import scanning, sessions
+
+blp = Blueprint("scan", __name__, url_prefix="/api/v1", description="柜台扫码：核验身份二维码、确认核销、扫码记录")
+blp.after_request(no_store)
+staff_only = login_required("staff")
+BLUEPRINTS = (blp,)
+
+
+@blp.route("/staff/login", methods=["POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"])
+@blp.arguments(CredentialsSchema)
+@blp.response(200, StaffLoginResultSchema)
+def login(credentials):
+    """Counter staff log in; the token only works on the staff API."""
+    account, token, lifetime = sessions.login_account(credentials["username"], credentials["password"], "staff",
+                                                      utcnow())
+    return {"access_token": token, "token_type": "Bearer", "expires_in": lifetime, "staff": account,
+            "venue": account.venue}
+
+
+@blp.route("/staff/logout", methods=["POST"])
+@staff_only
+@blp.response(204)
+def logout():
+    sessions.revoke(g.session, utcnow())
+
+
+def verify_answer(result: scanning.Verification) -> dict[str, Any]:
+    """VerifyResultSchema's answer, built by hand: the counters' busiest call skips a marshmallow dump."""
+    subject, expires_at = result.subject if result.attempt.token_key else None, result.token_expires_at
+    return {"valid": result.attempt.valid, "reason": result.attempt.reason, "attempt_id": result.attempt.id,
+            "subject": None if subject is None else {"kind": subject.kind, "name_masked": subject.name_masked,
+                                                     "grade": subject.grade},
+            "measures": [{"id": offer.id, "code": offer.code, "title": offer.title, "benefit": offer.benefit}
+                         for offer in result.offers],
+            "token_expires_at": None if expires_at is None else expires_at.isoformat()}
+
+
+def redeem_answer(redemption: scanning.Redeemed) -> dict[str, Any]:
+    """RedeemResultSchema's answer, built by hand like verify's."""
+    return {"redemption": {"id": redemption.id, "measure_id": redemption.measure_id, "benefit": redemption.benefit,
+                           "redeemed_at": redemption.redeemed_at.isoformat()}}
+
+
+@blp.route("/scan/verify", methods=["POST"])
+@staff_only
+@blp.arguments(VerifyRequestSchema())
+@blp.response(200, VerifyResultSchema)
+def verify(body):
+    """Always 200 for any string: valid or not with a reason code, and this venue's measures that apply."""
+    result = scanning.verify(body["token"], g.session.account_id, body["device"], utcnow(), today())
+    return jsonify(verify_answer(result))
+
+
+@blp.route("/scan/redeem", methods=["POST"])
+@staff_only
+@blp.arguments(RedeemRequestSchema())
+@blp.arguments(IdempotencyHeaderSchema(), location="headers")
+@blp.response(201, RedeemResultSchema)
+def redeem(body, headers):
+    """Redeem one measure once per code; a retry with the same idempotency key returns the first answer."""
+    key = body.get("idempotency_key") or headers.get("idempotency_key")
+    if key is None:
+        low, high = IDEMPOTENCY_KEY_LENGTH
+        raise DomainError("invalid_request",
+                          f"需要 {low}–{high} 个字符的幂等键（idempotency_key 或 Idempotency-Key 请求头）", status=400,
+                          fields={"idempotency_key": f"必填，{low}–{high} 个字符"})
+    redemption, replayed = scanning.redeem(body["token"], body["measure_id"], key, g.session.account_id,
+                                           body["device"], utcnow(), today())
+    return jsonify(redeem_answer(redemption)), 201, {"Idempotent-Replayed": "true" if replayed else "false"}
+
+
+@blp.route("/scan/history")
+@staff_only
+@blp.arguments(PageQuerySchema, location="query", as_kwargs=True)
+@blp.response(200, AttemptPageSchema)
+def history(page):
+    """This venue's recent attempts, granted or refused, newest first."""
+    return scanning.history(g.session.account_id, page)

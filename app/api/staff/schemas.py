@@ -1,0 +1,96 @@
+"""Schemas of the counter staff API; the limits come from the rules they guard."""
+from marshmallow import Schema, fields, validate
+
+from app.domain.identity import mask_name
+from app.http.schemas import Instant, TokenSchema, page_of
+from app.models.scanning import DEVICE_LENGTH, IDEMPOTENCY_KEY_LENGTH
+from app.services.qrcodes import MAX_TOKEN_LENGTH
+
+
+class VenueSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    scenario = fields.String()
+
+
+class StaffSchema(Schema):
+    id = fields.Integer()
+    username = fields.String()
+    display_name = fields.String()
+
+
+class StaffLoginResultSchema(TokenSchema):
+    staff = fields.Nested(StaffSchema)
+    venue = fields.Nested(VenueSchema)
+
+
+class ScanSubjectSchema(Schema):
+    """What counter staff may see of a subject: enough to match the person, nothing more."""
+
+    kind = fields.String()
+    name_masked = fields.Function(lambda subject: mask_name(subject.kind, subject.name))
+    grade = fields.String(allow_none=True)
+
+
+class OfferSchema(Schema):
+    id = fields.Integer()
+    code = fields.String()
+    title = fields.String()
+    benefit = fields.Dict()
+
+
+class VerifyRequestSchema(Schema):
+    token = fields.String(required=True, validate=validate.Length(max=MAX_TOKEN_LENGTH))
+    device = fields.String(load_default="", validate=validate.Length(max=DEVICE_LENGTH))
+
+
+class VerifyResultSchema(Schema):
+    valid = fields.Boolean()
+    reason = fields.String(allow_none=True)
+    attempt_id = fields.Integer()
+    subject = fields.Nested(ScanSubjectSchema, allow_none=True)
+    measures = fields.List(fields.Nested(OfferSchema))
+    token_expires_at = Instant(allow_none=True)
+
+
+class RedeemRequestSchema(Schema):
+    token = fields.String(required=True, validate=validate.Length(max=MAX_TOKEN_LENGTH))
+    measure_id = fields.Integer(required=True, strict=True)
+    idempotency_key = fields.String(validate=validate.Length(*IDEMPOTENCY_KEY_LENGTH),
+                                    metadata={"description": "or the Idempotency-Key header"})
+    device = fields.String(load_default="", validate=validate.Length(max=DEVICE_LENGTH))
+
+
+class RedemptionSchema(Schema):
+    id = fields.Integer()
+    measure_id = fields.Integer()
+    benefit = fields.Dict()
+    redeemed_at = Instant()
+
+
+class RedeemResultSchema(Schema):
+    redemption = fields.Nested(RedemptionSchema)
+
+
+class AttemptSchema(Schema):
+    id = fields.Integer()
+    action = fields.String()
+    at = Instant()
+    valid = fields.Boolean()
+    reason = fields.String(allow_none=True)
+    staff_id = fields.Integer()
+    device = fields.String()
+    measure_id = fields.Integer(allow_none=True)
+    subject = fields.Nested(ScanSubjectSchema, allow_none=True)
+
+
+AttemptPageSchema = page_of(AttemptSchema)
+
+
+class IdempotencyHeaderSchema(Schema):
+    """The idempotency key may come as a header instead of in the body."""
+
+    class Meta:
+        unknown = "exclude"
+
+    idempotency_key = fields.String(data_key="Idempotency-Key", validate=validate.Length(*IDEMPOTENCY_KEY_LENGTH))

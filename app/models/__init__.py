@@ -1,0 +1,11 @@
+"""Typed SQLAlchemy models, one module per area; every model is importable from here."""
+from app.models.accounts import AccessToken, Account
+from app.models.audit import AuditEvent
+from app.models.cases import CaseEvent, Complaint, Evidence, Message, Objection
+from app.models.catalogue import Measure, Venue
+from app.models.lists import Department, DishonestyRecord, ImportBatch, ListCategory, ListEntry, Subject
+from app.models.scanning import Redemption, ScanAttempt
+
+__all__ = ["AccessToken", "Account", "AuditEvent", "CaseEvent", "Complaint", "DishonestyRecord", "Department",
+           "Evidence", "ImportBatch", "ListCategory", "ListEntry", "Measure", "Message", "Objection", "Redemption",
+           "ScanAttempt", "Subject", "Venue"]

@@ -1,0 +1,53 @@
+"""Partner units (实施单位) and the incentive measures (激励措施) they honour."""
+import datetime as dt
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.db.types import JSONType, Timestamp, one_of
+from app.domain.dates import utcnow
+from app.domain.measures import MEASURE_STATES
+from app.extensions import db
+from app.models.lists import Department
+
+
+class Venue(db.Model):
+    """A partner unit where measures are honoured (实施单位): bus company, library, hospital …"""
+
+    __tablename__ = "venues"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(40), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    scenario: Mapped[str] = mapped_column(sa.String(20))
+    address: Mapped[str] = mapped_column(sa.String(255), default="")
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+class Measure(db.Model):
+    """An incentive measure (激励措施) with a structured, possibly grade-tiered benefit."""
+
+    __tablename__ = "measures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(40), unique=True)
+    title: Mapped[str] = mapped_column(sa.String(200))
+    scenario: Mapped[str] = mapped_column(sa.String(20), index=True)
+    provider_id: Mapped[int] = mapped_column(sa.ForeignKey("venues.id"), index=True)
+    lead_department_id: Mapped[int | None] = mapped_column(sa.ForeignKey("departments.id"))
+    kinds: Mapped[list[str]] = mapped_column(JSONType)
+    category_codes: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    min_grade: Mapped[str | None] = mapped_column(sa.String(3))
+    benefit: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    valid_from: Mapped[dt.date]
+    valid_to: Mapped[dt.date | None]
+    status: Mapped[str] = mapped_column(sa.String(16), default="pending")
+    withdrawn_on: Mapped[dt.date | None]
+    created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
+
+    provider: Mapped[Venue] = relationship(lazy="joined")
+    lead_department: Mapped[Department | None] = relationship(lazy="joined")
+
+    __table_args__ = (one_of("status", MEASURE_STATES, "status"),)

@@ -1,0 +1,63 @@
+"""Counter scans: every attempt, and the redemptions that single-use codes allow."""
+import datetime as dt
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.db.types import JSONType, Timestamp, one_of
+from app.domain.dates import utcnow
+from app.extensions import db
+from app.models.catalogue import Measure, Venue
+from app.models.lists import Subject
+
+SCAN_ACTIONS = ("verify", "redeem")
+DEVICE_LENGTH = 80
+IDEMPOTENCY_KEY_LENGTH = (8, 80)
+
+class ScanAttempt(db.Model):
+    """Every verify or redeem at a counter, granted or refused, with who, where, when and why."""
+
+    __tablename__ = "scan_attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    action: Mapped[str] = mapped_column(sa.String(8))
+    venue_id: Mapped[int] = mapped_column(sa.ForeignKey("venues.id"), index=True)
+    staff_id: Mapped[int] = mapped_column(sa.ForeignKey("accounts.id"))
+    device: Mapped[str] = mapped_column(sa.String(DEVICE_LENGTH), default="")
+    subject_id: Mapped[int | None] = mapped_column(sa.ForeignKey("subjects.id"), index=True)
+    measure_id: Mapped[int | None] = mapped_column(sa.ForeignKey("measures.id"))
+    token_key: Mapped[str | None] = mapped_column(sa.String(24))
+    valid: Mapped[bool]
+    reason: Mapped[str | None] = mapped_column(sa.String(40))
+    # Set when an upheld objection finds this refusal was wrong.
+    overturned_by_objection_id: Mapped[int | None] = mapped_column(sa.ForeignKey("objections.id", use_alter=True))
+    at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow, index=True)
+
+    venue: Mapped[Venue] = relationship(lazy="joined")
+    subject: Mapped[Subject | None] = relationship()
+
+    __table_args__ = (one_of("action", SCAN_ACTIONS, "action"),)
+
+
+class Redemption(db.Model):
+    """One incentive honoured; a QR code (token_key) can be redeemed once, enforced by a unique constraint."""
+
+    __tablename__ = "redemptions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_key: Mapped[str] = mapped_column(sa.String(24), unique=True)
+    idempotency_key: Mapped[str] = mapped_column(sa.String(IDEMPOTENCY_KEY_LENGTH[1]))
+    attempt_id: Mapped[int] = mapped_column(sa.ForeignKey("scan_attempts.id"))
+    subject_id: Mapped[int] = mapped_column(sa.ForeignKey("subjects.id"), index=True)
+    measure_id: Mapped[int] = mapped_column(sa.ForeignKey("measures.id"))
+    venue_id: Mapped[int] = mapped_column(sa.ForeignKey("venues.id"), index=True)
+    staff_id: Mapped[int] = mapped_column(sa.ForeignKey("accounts.id"))
+    benefit: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    redeemed_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow, index=True)
+
+    attempt: Mapped[ScanAttempt] = relationship()
+    measure: Mapped[Measure] = relationship(lazy="joined")
+    venue: Mapped[Venue] = relationship(lazy="joined")
+
+    __table_args__ = (sa.UniqueConstraint("staff_id", "idempotency_key"),)

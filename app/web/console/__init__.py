@@ -1,0 +1,54 @@
+"""The administrators' console (管理后台): server-rendered pages over the same services as the JSON API, one module per
+area; this table is where each page and each form action is found."""
+from flask import Blueprint
+
+from app.web.console import accounts, audit, cases, catalogue, dashboard, lists, session
+from app.web.console.access import console_nav
+
+bp = Blueprint("console", __name__, url_prefix="/admin", template_folder="templates", static_folder="static",
+               static_url_path="/static")
+bp.app_context_processor(lambda: {"console_nav": console_nav})
+
+GET, POST, BOTH = ("GET",), ("POST",), ("GET", "POST")
+ROUTES = (
+    ("/login", "login", session.login, BOTH),
+    ("/logout", "logout", session.logout, POST),
+    ("/", "home", session.home, GET),
+    ("/dashboard", "dashboard", dashboard.dashboard, GET),
+    ("/export/redemptions.csv", "export_redemptions", dashboard.export_redemptions, GET),
+    ("/objections", "objections", cases.objections_queue, GET),
+    ("/objections/<int:objection_id>", "objection", cases.objection, GET),
+    ("/objections/<int:objection_id>/review", "review_objection", cases.review_objection, POST),
+    ("/objections/<int:objection_id>/decision", "decide_objection", cases.decide_objection, POST),
+    ("/objections/<int:objection_id>/close", "close_objection", cases.close_objection, POST),
+    ("/complaints", "complaints", cases.complaints_queue, GET),
+    ("/complaints/<int:complaint_id>", "complaint", cases.complaint, GET),
+    ("/complaints/<int:complaint_id>/assign", "assign_complaint", cases.assign_complaint, POST),
+    ("/complaints/<int:complaint_id>/reply", "reply_complaint", cases.reply_complaint, POST),
+    ("/complaints/<int:complaint_id>/close", "close_complaint", cases.close_complaint, POST),
+    ("/<any(objection, complaint):case_type>/<int:case_id>/evidence/<int:evidence_id>", "evidence_file",
+     cases.case_evidence, GET),
+    ("/subjects", "subjects", lists.search, BOTH),
+    ("/subjects/<int:subject_id>", "subject", lists.subject, GET),
+    ("/subjects/<int:subject_id>/entries/<int:entry_id>/extend", "extend_entry", lists.extend_entry, POST),
+    ("/subjects/<int:subject_id>/entries/<int:entry_id>/revoke", "revoke_entry", lists.revoke_entry, POST),
+    ("/subjects/<int:subject_id>/dishonesty", "record_dishonesty", lists.record_dishonesty, POST),
+    ("/subjects/<int:subject_id>/dishonesty/<int:record_id>/repair", "repair_credit", lists.repair_credit, POST),
+    ("/import", "import_page", lists.import_page, BOTH),
+    ("/import/template.<any(csv, xlsx):fmt>", "import_template", lists.import_template, GET),
+    ("/measures", "measure_list", catalogue.measure_list, GET),
+    ("/measures/new", "measure_form", catalogue.measure_form, BOTH),
+    ("/measures/<int:measure_id>", "measure_form", catalogue.measure_form, BOTH),
+    ("/measures/<int:measure_id>/approve", "approve_measure", catalogue.approve_measure, POST),
+    ("/measures/<int:measure_id>/withdraw", "withdraw_measure", catalogue.withdraw_measure, POST),
+    ("/venues", "venue_list", catalogue.venue_list, GET),
+    ("/venues/new", "create_venue", catalogue.save_venue, POST),
+    ("/venues/<int:venue_id>", "save_venue", catalogue.save_venue, POST),
+    ("/accounts", "account_list", accounts.account_list, GET),
+    ("/accounts/new", "create_account", accounts.create_account, POST),
+    ("/accounts/<int:account_id>/enable", "enable_account", accounts.set_account_active, POST, {"active": True}),
+    ("/accounts/<int:account_id>/disable", "disable_account", accounts.set_account_active, POST, {"active": False}),
+    ("/audit", "audit_log", audit.audit_log, GET),
+)
+for rule, endpoint, view, methods, *defaults in ROUTES:
+    bp.add_url_rule(rule, endpoint, view, methods=methods, **({"defaults": defaults[0]} if defaults else {}))

@@ -1,0 +1,79 @@
+"""The citizen's own account: login, 身份核对, the identity QR code and redemption history."""
+from typing import Any
+
+from flask import Response, current_app, g, jsonify
+from flask_smorest import Blueprint
+
+from app.domain.dates import today, utcnow
+from app.extensions import limiter
+from app.http.auth import login_required, no_store
+from app.http.schemas import PageQuerySchema
+from app.services import citizens, qrcodes, sessions
+from app.services.identity_providers import citizen_login
+from miniprogram_api.schemas import CitizenLoginResultSchema, LoginSchema, MeSchema, QrCodeSchema, RedemptionPageSchema
+
+blp = Blueprint("citizen", __name__, url_prefix="/api/v1", description="市民端（小程序）：登录、身份核对、身份二维码")
+blp.after_request(no_store)
+citizen_only = login_required("citizen")
+
+
+@blp.route("/auth/login", methods=["POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"])
+@blp.arguments(LoginSchema)
+@blp.response(200, CitizenLoginResultSchema)
+def login(payload):
+    """Log in through an identity provider (`dev` only when DEV_LOGIN=1); an unlisted identity may log in too."""
+    subject, token, lifetime = citizen_login(payload.get("provider"), payload, utcnow())
+    return {"access_token": token, "token_type": "Bearer", "expires_in": lifetime, "subject": subject}
+
+
+@blp.route("/auth/logout", methods=["POST"])
+@citizen_only
+@blp.response(204)
+def logout():
+    """End this session; the token stops working at once."""
+    sessions.revoke(g.session, utcnow())
+
+
+@blp.route("/me")
+@citizen_only
+@blp.response(200, MeSchema)
+def me():
+    """身份核对: masked identity, every entry with its status, and the measures usable now with their benefit."""
+    position, entries, offers = citizens.profile(g.session.subject_id, today())
+    return {"subject": position.subject, "listed": position.listed, "refusal": position.refusal,
+            "entries": entries, "measures": offers}
+
+
+def code_answer(code: qrcodes.IssuedCode) -> dict[str, Any]:
+    """QrCodeSchema's answer, built by hand: the busiest citizen call skips a marshmallow dump."""
+    return {"token": code.token, "expires_at": code.expires_at.isoformat(), "ttl": code.ttl,
+            "refresh_in": code.refresh_in}
+
+
+@blp.route("/me/qrcode")
+@citizen_only
+@blp.response(200, QrCodeSchema)
+def qrcode():
+    """A fresh short-lived identity code; 403 with the listing reason when the subject may not use incentives."""
+    return jsonify(code_answer(citizens.issue_code(g.session.subject_id, today(), utcnow())))
+
+
+@blp.route("/me/qrcode.png")
+@citizen_only
+@blp.response(200, {"format": "binary", "type": "string"}, content_type="image/png")
+def qrcode_png():
+    """The same fresh code as a PNG image (QR level M)."""
+    code = citizens.issue_code(g.session.subject_id, today(), utcnow())
+    response = Response(qrcodes.render_png(code.token), mimetype="image/png")
+    response.headers["X-QR-Expires-At"] = code.expires_at.isoformat()
+    return response
+
+
+@blp.route("/me/redemptions")
+@citizen_only
+@blp.arguments(PageQuerySchema, location="query", as_kwargs=True)
+@blp.response(200, RedemptionPageSchema)
+def my_redemptions(page):
+    """The incentives this subject has used, newest first."""
+    return citizens.redemptions(g.session.subject_id, page)

@@ -1,0 +1,106 @@
+"""Schemas of the citizen API: login, 身份核对, the code, history, and the bodies of objections and complaints."""
+from marshmallow import INCLUDE, Schema, fields, validate
+
+from app.api.public.schemas import MeasureSchema
+from app.domain.cases import COMPLAINT_KINDS, OBJECTION_TYPES, RATING_COMMENT_LENGTH, RATING_RANGE, STATEMENT_LENGTH
+from app.http.case_schemas import ComplaintSchema, ObjectionSchema
+from app.http.schemas import Instant, RefSchema, SubjectSchema, Text, TokenSchema, page_of
+
+
+class CategoryRefSchema(Schema):
+    code = fields.String()
+    name = fields.String()
+
+
+class EntrySchema(Schema):
+    id = fields.Integer()
+    category = fields.Nested(CategoryRefSchema)
+    recognized_on = fields.Date()
+    expires_on = fields.Date()
+    status = fields.String(metadata={"description": "active, expired, suspended, revoked or under_objection"})
+    status_before_objection = fields.String(metadata={"description": "what decides eligibility while under objection"})
+    status_reason = fields.String(allow_none=True)
+
+
+class MeSchema(Schema):
+    subject = fields.Nested(SubjectSchema)
+    listed = fields.Boolean()
+    refusal = fields.String(allow_none=True, metadata={"description": "why the subject may not use incentives now"})
+    entries = fields.List(fields.Nested(EntrySchema))
+    measures = fields.List(fields.Nested(MeasureSchema), metadata={"description": "benefit already worked out"})
+
+
+class LoginSchema(Schema):
+    """`provider` plus that provider's own fields (dev: kind, name, id_number or uscc; gov: code)."""
+
+    class Meta:
+        unknown = INCLUDE
+
+    provider = fields.String(required=True)
+
+
+class CitizenLoginResultSchema(TokenSchema):
+    subject = fields.Nested(SubjectSchema)
+
+
+class QrCodeSchema(Schema):
+    token = fields.String()
+    expires_at = Instant()
+    ttl = fields.Integer()
+    refresh_in = fields.Integer()
+
+
+class RedemptionItemSchema(Schema):
+    id = fields.Integer()
+    measure = fields.Function(lambda r: {"id": r.measure.id, "title": r.measure.title, "code": r.measure.code})
+    venue = fields.Nested(RefSchema)
+    redeemed_at = Instant()
+    benefit = fields.Dict()
+
+
+RedemptionPageSchema = page_of(RedemptionItemSchema)
+
+
+class ObjectionFilingSchema(Schema):
+    """名单异议 as JSON or multipart fields; evidence files come as multipart `evidence`."""
+
+    type = fields.String(required=True, validate=validate.OneOf(OBJECTION_TYPES))
+    statement = Text(*STATEMENT_LENGTH, required=True)
+    entry_id = fields.Integer(allow_none=True)
+    attempt_id = fields.Integer(allow_none=True)
+
+
+class ComplaintFilingSchema(Schema):
+    """投诉建议 as JSON or multipart fields."""
+
+    kind = fields.String(required=True, validate=validate.OneOf(COMPLAINT_KINDS))
+    content = Text(*STATEMENT_LENGTH, required=True)
+    venue_id = fields.Integer(allow_none=True)
+    measure_id = fields.Integer(allow_none=True)
+    redemption_id = fields.Integer(allow_none=True)
+
+
+class RatingSchema(Schema):
+    score = fields.Integer(required=True, strict=True, validate=validate.Range(*RATING_RANGE))
+    comment = Text(0, RATING_COMMENT_LENGTH)
+
+
+class ObjectionListSchema(Schema):
+    items = fields.List(fields.Nested(ObjectionSchema))
+
+
+class ComplaintListSchema(Schema):
+    items = fields.List(fields.Nested(ComplaintSchema))
+
+
+class MessageSchema(Schema):
+    id = fields.Integer()
+    title = fields.String()
+    body = fields.String()
+    case_type = fields.String(allow_none=True)
+    case_id = fields.Integer(allow_none=True)
+    created_at = Instant()
+    read_at = Instant(allow_none=True)
+
+
+MessagePageSchema = page_of(MessageSchema, unread=fields.Integer())
