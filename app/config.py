@@ -63,6 +63,8 @@ class BaseConfig:
         # Outside any web root; only the API hands files out, to their owner and to reviewers.
         self.EVIDENCE_DIR = env.get("EVIDENCE_DIR") or os.path.join(instance_path, "evidence")
         self.DEV_LOGIN = env.get("DEV_LOGIN", "0") == "1"
+        # The platform's page that asks the person to consent and sends them back with a one-time code (H5 sign-in).
+        self.GOV_IDP_AUTHORIZE_URL = env.get("GOV_IDP_AUTHORIZE_URL", "")
         self.GOV_IDP_TOKEN_URL = env.get("GOV_IDP_TOKEN_URL", "")
         self.GOV_IDP_CLIENT_ID = env.get("GOV_IDP_CLIENT_ID", "")
         self.GOV_IDP_CLIENT_SECRET = env.get("GOV_IDP_CLIENT_SECRET", "")

@@ -6,19 +6,17 @@ from app.domain.cases import COMPLAINT, OBJECTION
 from app.domain.dates import utcnow
 from app.http.auth import login_required, no_store
 from app.http.bodies import evidence_file, load_with_uploads
-from app.http.case_schemas import ComplaintSchema, ObjectionSchema
+from app.http.case_schemas import (
+    ComplaintFilingSchema,
+    ComplaintSchema,
+    ObjectionFilingSchema,
+    ObjectionSchema,
+    RatingSchema,
+)
 from app.http.schemas import PageQuerySchema
 from app.models import Complaint, Objection
 from app.services import case_log, complaints, objections
-from miniprogram_api.schemas import (
-    ComplaintFilingSchema,
-    ComplaintListSchema,
-    MessagePageSchema,
-    MessageSchema,
-    ObjectionFilingSchema,
-    ObjectionListSchema,
-    RatingSchema,
-)
+from miniprogram_api.schemas import ComplaintListSchema, MessagePageSchema, MessageSchema, ObjectionListSchema
 
 blp = Blueprint("citizen_cases", __name__, url_prefix="/api/v1",
                 description="市民端：名单异议、投诉建议、证据材料、消息")

@@ -12,7 +12,8 @@ from app.services import citizens, qrcodes, sessions
 from app.services.identity_providers import citizen_login
 from miniprogram_api.schemas import CitizenLoginResultSchema, LoginSchema, MeSchema, QrCodeSchema, RedemptionPageSchema
 
-blp = Blueprint("citizen", __name__, url_prefix="/api/v1", description="市民端（小程序）：登录、身份核对、身份二维码")
+blp = Blueprint("citizen_api", __name__, url_prefix="/api/v1",
+                description="市民端（小程序）：登录、身份核对、身份二维码")
 blp.after_request(no_store)
 citizen_only = login_required("citizen")
 

@@ -1,10 +1,9 @@
 """Schemas of the citizen API: login, 身份核对, the code, history, and the bodies of objections and complaints."""
-from marshmallow import INCLUDE, Schema, fields, validate
+from marshmallow import INCLUDE, Schema, fields
 
 from app.api.public.schemas import MeasureSchema
-from app.domain.cases import COMPLAINT_KINDS, OBJECTION_TYPES, RATING_COMMENT_LENGTH, RATING_RANGE, STATEMENT_LENGTH
 from app.http.case_schemas import ComplaintSchema, ObjectionSchema
-from app.http.schemas import Instant, RefSchema, SubjectSchema, Text, TokenSchema, page_of
+from app.http.schemas import Instant, RefSchema, SubjectSchema, TokenSchema, page_of
 
 
 class CategoryRefSchema(Schema):
@@ -59,30 +58,6 @@ class RedemptionItemSchema(Schema):
 
 
 RedemptionPageSchema = page_of(RedemptionItemSchema)
-
-
-class ObjectionFilingSchema(Schema):
-    """名单异议 as JSON or multipart fields; evidence files come as multipart `evidence`."""
-
-    type = fields.String(required=True, validate=validate.OneOf(OBJECTION_TYPES))
-    statement = Text(*STATEMENT_LENGTH, required=True)
-    entry_id = fields.Integer(allow_none=True)
-    attempt_id = fields.Integer(allow_none=True)
-
-
-class ComplaintFilingSchema(Schema):
-    """投诉建议 as JSON or multipart fields."""
-
-    kind = fields.String(required=True, validate=validate.OneOf(COMPLAINT_KINDS))
-    content = Text(*STATEMENT_LENGTH, required=True)
-    venue_id = fields.Integer(allow_none=True)
-    measure_id = fields.Integer(allow_none=True)
-    redemption_id = fields.Integer(allow_none=True)
-
-
-class RatingSchema(Schema):
-    score = fields.Integer(required=True, strict=True, validate=validate.Range(*RATING_RANGE))
-    comment = Text(0, RATING_COMMENT_LENGTH)
 
 
 class ObjectionListSchema(Schema):

@@ -1,50 +1,15 @@
 """The government identity provider, against a real HTTP stand-in on loopback."""
-import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
 import pytest
 
-from tests.helpers import identity
-
-KNOWN = identity(31, name="粤省事")
-
-
-class _StandIn(BaseHTTPRequestHandler):
-    """Exchanges a one-time code for a verified identity, like the real platform's token endpoint."""
-
-    def do_POST(self):
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        if body.get("client_secret") != "s3cret":
-            return self._answer(401, {"error": "invalid_client"})
-        answers = {"good": (200, {"kind": "person", "name": KNOWN.name, "id_number": KNOWN.number}),
-                   "garbage": (200, {"unexpected": True}),
-                   "broken": (500, {"error": "down"})}
-        self._answer(*answers.get(body.get("code"), (400, {"error": "invalid_grant"})))
-
-    def _answer(self, status, payload):
-        data = json.dumps(payload).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args):
-        pass
+from tests.gov_standin import KNOWN, GovStandIn
 
 
 @pytest.fixture
 def provider_url(app):
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _StandIn)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{server.server_address[1]}/oauth/token"
-    app.config.update(GOV_IDP_TOKEN_URL=url, GOV_IDP_CLIENT_ID="xinyi", GOV_IDP_CLIENT_SECRET="s3cret",
-                      GOV_IDP_TIMEOUT_SECONDS=2)
-    yield url
-    server.shutdown()
-    server.server_close()
+    stand_in = GovStandIn()
+    app.config.update(stand_in.settings, GOV_IDP_TIMEOUT_SECONDS=2)
+    yield stand_in.settings["GOV_IDP_TOKEN_URL"]
+    stand_in.stop()
 
 
 def _login(client, code):

@@ -1,9 +1,11 @@
-"""How objections and complaints are shown, to their citizen and to reviewers alike; serialised from case views
-(history and evidence already loaded, overdue already decided), so dumping runs no query and reads no clock."""
-from marshmallow import Schema, fields
+"""Objections and complaints over HTTP: how a citizen files them (the citizen API and the citizen's pages alike), and
+how they are shown, to their citizen and to reviewers; serialised from case views (history and evidence already
+loaded, overdue already decided), so dumping runs no query and reads no clock."""
+from marshmallow import Schema, fields, validate
 
+from app.domain.cases import COMPLAINT_KINDS, OBJECTION_TYPES, RATING_COMMENT_LENGTH, RATING_RANGE, STATEMENT_LENGTH
 from app.domain.roles import actor_kind
-from app.http.schemas import Instant, SubjectSchema, page_of
+from app.http.schemas import Instant, SubjectSchema, Text, page_of
 
 
 class CaseEventSchema(Schema):
@@ -65,3 +67,27 @@ class ReviewComplaintSchema(ComplaintSchema):
 
 ReviewObjectionPageSchema = page_of(ReviewObjectionSchema)
 ReviewComplaintPageSchema = page_of(ReviewComplaintSchema)
+
+
+class ObjectionFilingSchema(Schema):
+    """名单异议 as JSON or multipart fields; evidence files come as multipart `evidence`."""
+
+    type = fields.String(required=True, validate=validate.OneOf(OBJECTION_TYPES))
+    statement = Text(*STATEMENT_LENGTH, required=True)
+    entry_id = fields.Integer(allow_none=True)
+    attempt_id = fields.Integer(allow_none=True)
+
+
+class ComplaintFilingSchema(Schema):
+    """投诉建议 as JSON or multipart fields."""
+
+    kind = fields.String(required=True, validate=validate.OneOf(COMPLAINT_KINDS))
+    content = Text(*STATEMENT_LENGTH, required=True)
+    venue_id = fields.Integer(allow_none=True)
+    measure_id = fields.Integer(allow_none=True)
+    redemption_id = fields.Integer(allow_none=True)
+
+
+class RatingSchema(Schema):
+    score = fields.Integer(required=True, strict=True, validate=validate.Range(*RATING_RANGE))
+    comment = Text(0, RATING_COMMENT_LENGTH)

@@ -4,6 +4,7 @@ from http import HTTPStatus
 from typing import Any
 
 from flask import Flask, current_app, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from app.errors import DomainError
@@ -20,15 +21,31 @@ def error_body(code: str, message: str, fields: dict[str, Any] | None = None) ->
     return {"error": error}
 
 
-def error_response(status: int, code: str, message: str, fields: dict[str, Any] | None = None):
-    """The API.md error body; pages of the admin console get the same error as an HTML page."""
+def _error_page() -> str | None:
+    """The error page for a person with a browser: their front end's, or the front door's for an address that is no
+    page at all; None for API clients, who get JSON."""
     if request.blueprint in HTML_BLUEPRINTS:
-        return render_template(f"{request.blueprint}/error.html", status=status, code=code, message=message), status
+        return f"{request.blueprint}/error.html"
+    if request.blueprint is None and not request.path.startswith("/api/"):
+        return "home/error.html"
+    return None
+
+
+def error_response(status: int, code: str, message: str, fields: dict[str, Any] | None = None):
+    """The API.md error body; the front ends' pages get the same error as an HTML page."""
+    page = _error_page()
+    if page is not None:
+        return render_template(page, status=status, code=code, message=message), status
     response = jsonify(error_body(code, message, fields))
     response.status_code = status
     return response
 
 
+# What a person reads for the framework's own errors (werkzeug's and the rate limiter's texts are English).
+MESSAGES = {400: "请求格式不正确", 401: "请先登录", 403: "无权访问", 404: "页面或资源不存在", 405: "不支持该请求方式",
+            406: "无法提供所要求的格式", 408: "请求超时", 409: "与当前状态冲突", 410: "资源已不存在",
+            413: "提交的内容过大", 415: "不支持的内容类型", 422: "请求无法处理", 429: "操作过于频繁，请稍后再试",
+            500: "服务器内部错误，请稍后重试", 503: "服务暂不可用，请稍后重试"}
 # Framework errors get a snake_case code derived from the HTTP phrase ("Method Not Allowed" → method_not_allowed).
 _CODE_OVERRIDES = {400: "bad_request", 413: "payload_too_large", 415: "unsupported_media_type",
                    422: "validation_failed", 429: "rate_limited"}
@@ -65,7 +82,7 @@ def handle_http_exception(exc: HTTPException):
     if fields is not None:
         # A body that does not match the schema is a malformed request (400), not a refusal (422).
         return error_response(400, "invalid_request", "请求参数不正确", fields)
-    message = getattr(exc, "description", None) or HTTPStatus(status).phrase
+    message = "页面已过期，请刷新后重试" if isinstance(exc, CSRFError) else MESSAGES.get(status, "请求无法处理")
     response = error_response(status, _http_code(status), message)
     if status == 405 and hasattr(exc, "valid_methods") and exc.valid_methods:
         response.headers["Allow"] = ", ".join(exc.valid_methods)

@@ -73,3 +73,12 @@ class TokenSchema(Schema):
 class CredentialsSchema(Schema):
     username = fields.String(required=True, validate=validate.Length(min=1, max=80))
     password = fields.String(required=True, validate=validate.Length(min=1, max=200))
+
+
+class DevLoginSchema(Schema):
+    """The development identity provider's form: kind, name, and the resident ID or the credit code."""
+
+    kind = fields.String(required=True, validate=validate.OneOf(("person", "enterprise")))
+    name = fields.String(validate=validate.Length(max=200))
+    id_number = fields.String(validate=validate.Length(max=40))
+    uscc = fields.String(validate=validate.Length(max=40))

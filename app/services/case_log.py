@@ -124,3 +124,11 @@ def mark_read(subject_id: int, message_id: int, now: dt.datetime) -> Message:
         message.read_at = now
         db.session.commit()
     return message
+
+
+def mark_shown_read(subject_id: int, message_ids: list[int], now: dt.datetime) -> None:
+    """Mark the subject's messages a page has just shown as read, in one statement."""
+    if message_ids:
+        db.session.execute(sa.update(Message).where(Message.subject_id == subject_id, Message.id.in_(message_ids),
+                                                    Message.read_at.is_(None)).values(read_at=now))
+        db.session.commit()

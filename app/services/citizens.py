@@ -10,8 +10,9 @@ from app.domain.lists import ACTIVE, UNDER_OBJECTION, entry_status
 from app.domain.measures import Offer, offers_for
 from app.domain.refusals import REFUSALS
 from app.errors import Forbidden
-from app.models import ListEntry, Redemption, Subject
-from app.services import lists, objections, qrcodes
+from app.extensions import db
+from app.models import ListEntry, Measure, Redemption, ScanAttempt, Subject
+from app.services import lists, objections, qrcodes, scanning
 from app.services.measures import catalogue
 from app.services.subjects import get_subject
 
@@ -76,6 +77,42 @@ def issue_code(subject_id: int, today: dt.date, now: dt.datetime) -> qrcodes.Iss
     if position.refusal:
         raise Forbidden(position.refusal, REFUSALS[position.refusal].citizen)
     return qrcodes.issue(position.qr_ref, now)
+
+
+def redemption_of_code(subject_id: int, token: str) -> Redemption | None:
+    """The redemption made with one of the subject's own codes, if staff have confirmed it (else None)."""
+    claimed = qrcodes.claim(token)
+    if claimed is None:
+        return None
+    return db.session.scalar(sa.select(Redemption).where(Redemption.token_key == claimed.token_key,
+                                                         Redemption.subject_id == subject_id))
+
+
+@dataclass(frozen=True)
+class CatalogueItem:
+    """A measure of the catalogue, and how it applies to the reader (None: not open to them now, or not signed in)."""
+
+    measure: Measure
+    offer: Offer | None
+
+
+def catalogue_for(subject_id: int | None, today: dt.date, scenario: str | None = None) -> list[CatalogueItem]:
+    """The catalogue as a reader sees it: the measures open to them first, each with their benefit worked out."""
+    measures = catalogue(today, scenario=scenario)
+    open_to_them: dict[int, Offer] = {}
+    if subject_id is not None:
+        position = standing(get_subject(subject_id), today)
+        if position.listed:
+            active = {view.category.code for view in position.entries if view.status == ACTIVE}
+            subject = position.subject
+            open_to_them = {offer.id: offer for offer in offers_for(subject.kind, subject.grade, active, measures)}
+    items = [CatalogueItem(measure, open_to_them.get(measure.id)) for measure in measures]
+    return sorted(items, key=lambda item: item.offer is None)
+
+
+def refused_attempts(subject_id: int) -> list[ScanAttempt]:
+    """The subject's recent refused scans, the ones an objection may be about."""
+    return [attempt for attempt in scanning.subject_attempts(subject_id) if not attempt.valid]
 
 
 def redemptions(subject_id: int, page: int) -> Page[Redemption]:

@@ -3,10 +3,10 @@ the citizen pages and the staff scanner next. They share one base layout, one pa
 from flask import Flask
 
 from app.http.errors import HTML_BLUEPRINTS
-from app.web import console
+from app.web import citizen, console, home
 from app.web.helpers import template_helpers
 
-FRONT_ENDS = (console.bp,)
+FRONT_ENDS = (home.bp, citizen.bp, console.bp)
 
 
 def register(app: Flask) -> None:

@@ -20,6 +20,15 @@ def page_sign_out(key: str) -> None:
     session.pop(key, None)
 
 
+def current_session(key: str, audience: str) -> sessions.Session | None:
+    """The live session of a page that also serves visitors who are not signed in (None for them)."""
+    try:
+        g.session = sessions.authenticate(session.get(key), audience, utcnow())
+    except sessions.Unauthenticated:
+        return None
+    return g.session
+
+
 def signed_in(key: str, audience: str, login_endpoint: str) -> Callable[..., Callable]:
     """A decorator factory for one front end: `@requires(*roles)` lets in those roles (any account of the audience
     when none are named), sends visitors without a live session to `login_endpoint`, and refuses other roles (403).

@@ -1,0 +1,43 @@
+"""The citizen's pages (/m/): the mini-program's pages as a mobile web app on the same services as the citizen API,
+for 粤省事/粤商通/WeChat H5 embedding and every platform without a mini-program. This table is where each page is."""
+from flask import Blueprint
+
+from app.web.citizen import cases, pages, session
+from app.web.citizen.access import page_context
+
+bp = Blueprint("citizen", __name__, url_prefix="/m", template_folder="templates", static_folder="static",
+               static_url_path="/static")
+bp.context_processor(page_context)
+
+GET, POST, BOTH = ("GET",), ("POST",), ("GET", "POST")
+ROUTES = (
+    ("/login", "login", session.login, BOTH),
+    ("/login/gov", "gov_start", session.gov_start, GET),
+    ("/login/gov/return", "gov_return", session.gov_return, GET),
+    ("/logout", "logout", session.logout, POST),
+    ("/text-size", "text_size", session.text_size, POST),
+    ("/", "home", pages.home, GET),
+    ("/code", "code", pages.code, GET),
+    ("/code/fresh", "fresh_code", pages.fresh_code, GET),
+    ("/code/status", "code_status", pages.code_status, POST),
+    ("/measures", "measures", pages.measures, GET),
+    ("/redemptions", "redemptions", pages.redemptions, GET),
+    ("/cases", "cases", cases.cases, GET),
+    ("/objections/new", "new_objection", cases.new_objection, BOTH),
+    ("/objections/<int:objection_id>", "objection", cases.objection, GET),
+    ("/complaints/new", "new_complaint", cases.new_complaint, BOTH),
+    ("/complaints/<int:complaint_id>", "complaint", cases.complaint, GET),
+    ("/complaints/<int:complaint_id>/rating", "rate_complaint", cases.rate_complaint, POST),
+    ("/<any(objection, complaint):case_type>/<int:case_id>/evidence/<int:evidence_id>", "case_evidence",
+     cases.case_evidence, GET),
+    ("/messages", "messages", cases.messages, GET),
+)
+for rule, endpoint, view, methods in ROUTES:
+    bp.add_url_rule(rule, endpoint, view, methods=methods)
+
+
+@bp.after_request
+def no_store(response):
+    """Every citizen page holds personal data: never cached by the browser or a proxy."""
+    response.headers["Cache-Control"] = "no-store"
+    return response

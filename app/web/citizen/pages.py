@@ -1,0 +1,71 @@
+"""The citizen's own pages: 身份核对, the identity code (亮码), the catalogue, the redemption history."""
+import base64
+
+from flask import g, jsonify, render_template, request
+
+from app.domain.dates import today, utcnow
+from app.domain.measures import SCENARIOS
+from app.domain.refusals import REFUSALS
+from app.errors import Forbidden
+from app.http.bodies import load
+from app.http.schemas import PageQuerySchema
+from app.services import citizens, qrcodes
+from app.web.auth import current_session
+from app.web.citizen.access import SESSION_KEY, requires
+
+
+@requires()
+def home():
+    """身份核对: listed or not and why, every entry with its status, the grade, and what may be done about it."""
+    position, entries, offers = citizens.profile(g.session.subject_id, today())
+    refusal = REFUSALS.get(position.refusal) if position.refusal else None
+    return render_template("citizen/home.html", position=position, entries=entries, offers=offers, refusal=refusal)
+
+
+@requires()
+def code():
+    """亮码: the page; the code itself comes from `fresh_code`, so the page refreshes it without reloading."""
+    position, _, _ = citizens.profile(g.session.subject_id, today())
+    refusal = REFUSALS.get(position.refusal) if position.refusal else None
+    return render_template("citizen/code.html", position=position, refusal=refusal)
+
+
+@requires()
+def fresh_code():
+    """A new code as JSON with its QR image inline, for the code page to show; no-store like every personal answer."""
+    try:
+        issued = citizens.issue_code(g.session.subject_id, today(), utcnow())
+    except Forbidden as refused:
+        return jsonify(refusal=refused.code, message=refused.message), 403
+    image = base64.b64encode(qrcodes.render_png(issued.token, scale=10)).decode()
+    return jsonify(token=issued.token, expires_at=issued.expires_at.isoformat(), ttl=issued.ttl,
+                   refresh_in=issued.refresh_in, image=f"data:image/png;base64,{image}")
+
+
+@requires()
+def code_status():
+    """Whether staff have confirmed a redemption of the code on screen: the page asks every few seconds."""
+    token = (request.get_json(silent=True) or {}).get("token")
+    redemption = citizens.redemption_of_code(g.session.subject_id, token) if isinstance(token, str) else None
+    if redemption is None:
+        return jsonify(redeemed=False)
+    return jsonify(redeemed=True, measure=redemption.measure.title, venue=redemption.venue.name,
+                   benefit=redemption.benefit.get("summary", ""))
+
+
+def measures():
+    """激励措施: the public catalogue; signed in, the measures open to this citizen first with their own benefit."""
+    scenario = request.args.get("scenario") or None
+    if scenario not in SCENARIOS:
+        scenario = None
+    session = current_session(SESSION_KEY, "citizen")
+    items = citizens.catalogue_for(session.subject_id if session else None, today(), scenario)
+    return render_template("citizen/measures.html", items=items, scenario=scenario, signed_in=session is not None)
+
+
+@requires()
+def redemptions():
+    """核销记录, newest first."""
+    page = load(PageQuerySchema(), request.args.to_dict())["page"]
+    return render_template("citizen/redemptions.html", page=citizens.redemptions(g.session.subject_id, page),
+                           number=page)
