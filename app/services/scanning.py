@@ -7,6 +7,7 @@ venue's measures, the subject's list standing and the code's single use are read
 import datetime as dt
 from collections import namedtuple
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
@@ -101,6 +102,7 @@ _MEASURE_COLUMNS = (Measure.id, Measure.code, Measure.title, Measure.provider_id
                     Measure.min_grade, Measure.benefit, Measure.status, Measure.valid_from, Measure.valid_to)
 MeasureRow = namedtuple("MeasureRow", [column.key for column in _MEASURE_COLUMNS])
 _MEASURE = tuple(column.label(f"m_{column.key}") for column in _MEASURE_COLUMNS)
+_MEASURE_OF_ROW = attrgetter(*(column.name for column in _MEASURE))
 _SUBJECT = (Subject.id.label("subject_id"), Subject.kind, Subject.name, Subject.grade,
             sa.exists().where(Redemption.token_key == sa.bindparam("token_key")).label("used"),
             blocking_exists(Subject.id).label("blocked"),
@@ -183,8 +185,7 @@ def _standing(rows: list[tuple]) -> _Standing:
 
 
 def _measures(rows: list[tuple]) -> list[MeasureRow]:
-    measures = {row.m_id: MeasureRow._make(getattr(row, f"m_{name}") for name in MeasureRow._fields)
-                for row in rows if row.m_id is not None}
+    measures = {row.m_id: MeasureRow._make(_MEASURE_OF_ROW(row)) for row in rows if row.m_id is not None}
     return list(measures.values())
 
 
