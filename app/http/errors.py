@@ -25,7 +25,8 @@ def _error_page() -> str | None:
     """The error page for a person with a browser: their front end's, or the front door's for an address that is no
     page at all; None for API clients, who get JSON."""
     if request.blueprint in HTML_BLUEPRINTS:
-        return f"{request.blueprint}/error.html"
+        wants_json = request.is_json or request.accept_mimetypes.best == "application/json"
+        return None if wants_json else f"{request.blueprint}/error.html"
     if request.blueprint is None and not request.path.startswith("/api/"):
         return "home/error.html"
     return None

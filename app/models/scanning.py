@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.db.types import JSONType, Timestamp, one_of
 from app.domain.dates import utcnow
 from app.extensions import db
+from app.models.accounts import Account
 from app.models.catalogue import Measure, Venue
 from app.models.lists import Subject
 
@@ -36,6 +37,8 @@ class ScanAttempt(db.Model):
 
     venue: Mapped[Venue] = relationship(lazy="joined")
     subject: Mapped[Subject | None] = relationship()
+    measure: Mapped[Measure | None] = relationship()
+    staff: Mapped[Account] = relationship()
 
     __table_args__ = (one_of("action", SCAN_ACTIONS, "action"),)
 

@@ -348,7 +348,9 @@ def _staff(staff_id: int) -> Account:
 def history(staff_id: int, page: int) -> Page[ScanAttempt]:
     """This venue's attempts, newest first."""
     staff = _staff(staff_id)
-    return page_of(sa.select(ScanAttempt).options(selectinload(ScanAttempt.subject))
+    return page_of(sa.select(ScanAttempt)
+                   .options(selectinload(ScanAttempt.subject), selectinload(ScanAttempt.measure),
+                            selectinload(ScanAttempt.staff))
                    .where(ScanAttempt.venue_id == staff.venue_id)
                    .order_by(ScanAttempt.at.desc(), ScanAttempt.id.desc()), page, PAGE_SIZE)
 

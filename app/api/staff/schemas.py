@@ -72,15 +72,24 @@ class RedeemResultSchema(Schema):
     redemption = fields.Nested(RedemptionSchema)
 
 
+class MeasureRefSchema(Schema):
+    id = fields.Integer()
+    title = fields.String()
+
+
 class AttemptSchema(Schema):
+    """One attempt at this venue: who scanned on which device, what for, and how it ended."""
+
     id = fields.Integer()
     action = fields.String()
     at = Instant()
     valid = fields.Boolean()
     reason = fields.String(allow_none=True)
     staff_id = fields.Integer()
+    staff = fields.Nested(StaffSchema)
     device = fields.String()
     measure_id = fields.Integer(allow_none=True)
+    measure = fields.Nested(MeasureRefSchema, allow_none=True)
     subject = fields.Nested(ScanSubjectSchema, allow_none=True)
 
 

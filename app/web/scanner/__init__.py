@@ -1,0 +1,27 @@
+"""The staff web scanner (/scan/): any phone or tablet with a camera is a counter. This table is where each page is."""
+from flask import Blueprint
+
+from app.web.scanner import views
+
+bp = Blueprint("scanner", __name__, url_prefix="/scan", template_folder="templates", static_folder="static",
+               static_url_path="/static")
+
+GET, POST, BOTH = ("GET",), ("POST",), ("GET", "POST")
+ROUTES = (
+    ("/login", "login", views.login, BOTH),
+    ("/logout", "logout", views.logout, POST),
+    ("/", "scan", views.scan, GET),
+    ("/verify", "verify", views.verify, POST),
+    ("/redeem", "redeem", views.redeem, POST),
+    ("/history", "history", views.history, GET),
+)
+for rule, endpoint, view, methods in ROUTES:
+    bp.add_url_rule(rule, endpoint, view, methods=methods)
+
+
+@bp.after_request
+def no_store(response):
+    """Decisions and history name people: never cached."""
+    if not response.mimetype.startswith(("image/", "application/manifest", "application/wasm", "text/css")):
+        response.headers["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,225 @@
+// The staff web scanner: camera frames (or a keyboard-wedge scanner) in, each new code verified once, the decision
+// shown big, confirmations kept in IndexedDB until the server acknowledges them.
+import { Camera } from "./camera.js";
+import { Card } from "./card.js";
+import { makeDecoder } from "./decoder.js";
+import { signal, unlock } from "./feedback.js";
+import * as outbox from "./outbox.js";
+
+const app = document.getElementById("app");
+const csrf = document.querySelector("meta[name=csrf-token]").content;
+const card = new Card(document.getElementById("card"), JSON.parse(document.getElementById("reasons").textContent));
+const video = document.getElementById("video");
+const cameraMessage = document.getElementById("camera-message");
+const cameraChoice = document.getElementById("camera");
+const torchButton = document.getElementById("torch");
+const startButton = document.getElementById("start");
+const network = document.getElementById("network");
+const queue = document.getElementById("queue");
+const FRAME_EVERY_MS = 150;          // several frames a second
+const SEEN_FOR_MS = 2 * 60 * 1000;   // a code lives 60 s: the same code seen again within this is not submitted again
+const RETRY_EVERY_MS = 5000;
+const RESULT_SHOWN_MS = 12000;
+const seen = new Map();
+let busy = false;
+let idleTimer = null;
+
+function device() {
+  let name = localStorage.getItem("xinyi-device");
+  if (!name) {
+    name = `网页扫码-${Math.random().toString(36).slice(2, 8).toUpperCase()}`;
+    localStorage.setItem("xinyi-device", name);
+  }
+  return name;
+}
+
+class Unreachable extends Error {}
+
+async function post(url, body) {
+  let answer;
+  try {
+    answer = await fetch(url, {
+      method: "POST", cache: "no-store",
+      headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": csrf },
+      body: JSON.stringify(body),
+    });
+  } catch (error) {
+    throw new Unreachable();
+  }
+  if (answer.redirected) {
+    window.location.assign(app.dataset.login);
+    throw new Unreachable();
+  }
+  if (answer.status >= 500) throw new Unreachable();
+  return { status: answer.status, body: await answer.json() };
+}
+
+function later() {
+  clearTimeout(idleTimer);
+  idleTimer = setTimeout(() => card.idle(), RESULT_SHOWN_MS);
+}
+
+async function verify(token) {
+  unlock();
+  const waiting = (await outbox.all()).find((item) => item.token === token);
+  if (waiting) {
+    card.queued(waiting.measure); // confirmed already: it goes up as soon as the network is back
+    later();
+    return;
+  }
+  card.checking();
+  let answer;
+  try {
+    answer = await post(app.dataset.verify, { token, device: device() });
+  } catch (error) {
+    seen.delete(token); // let a later frame try again once the network is back
+    card.unreachable();
+    signal("invalid");
+    later();
+    return;
+  }
+  const result = answer.body;
+  if (answer.status === 200 && result.valid) {
+    card.valid(result, (measure) => confirm(token, measure, result));
+    signal("valid");
+  } else {
+    card.invalid(answer.status === 200 ? result.reason : result.error.code, result.subject);
+    signal("invalid");
+  }
+  later();
+}
+
+async function confirm(token, measure, verdict) {
+  clearTimeout(idleTimer);
+  const item = { idempotency_key: outbox.newKey(), token, measure_id: measure.id, device: device(), measure, created: Date.now() };
+  await outbox.add(item);
+  const outcome = await send(item);
+  if (outcome === "done") {
+    card.done(measure, verdict);
+    signal("done");
+  } else if (outcome === "queued") {
+    card.queued(measure);
+  } else {
+    card.invalid(outcome, verdict.subject);
+    signal("invalid");
+  }
+  await showQueue();
+  later();
+}
+
+// "done", "queued" (kept for a retry), or the refusal's code (a definite answer: removed from the outbox).
+async function send(item) {
+  const { idempotency_key, token, measure_id, device: name } = item;
+  try {
+    const answer = await post(app.dataset.redeem, { token, measure_id, idempotency_key, device: name });
+    await outbox.remove(idempotency_key);
+    return answer.status === 201 ? "done" : answer.body.error.code;
+  } catch (error) {
+    return "queued";
+  }
+}
+
+async function retryQueued() {
+  if (!navigator.onLine) return;
+  for (const item of await outbox.all()) {
+    await send(item);
+  }
+  await showQueue();
+}
+
+async function showQueue() {
+  const waiting = await outbox.count();
+  queue.hidden = waiting === 0;
+  queue.querySelector("b").textContent = String(waiting);
+}
+
+function showNetwork() {
+  network.hidden = navigator.onLine;
+  if (navigator.onLine) retryQueued();
+}
+
+function submit(text) {
+  const token = text.trim();
+  const now = Date.now();
+  for (const [known, at] of seen) if (now - at > SEEN_FOR_MS) seen.delete(known);
+  if (!token || seen.has(token)) return;
+  seen.set(token, now);
+  verify(token);
+}
+
+async function scanLoop(decoder) {
+  if (!busy && video.readyState >= 2 && video.videoWidth) {
+    busy = true;
+    try {
+      for (const text of await decoder.decode(video)) submit(text);
+    } catch (error) {
+      // a frame that cannot be read is just the next frame's turn
+    } finally {
+      busy = false;
+    }
+  }
+  setTimeout(() => scanLoop(decoder), FRAME_EVERY_MS);
+}
+
+function cameraProblem(title, advice) {
+  cameraMessage.hidden = false;
+  cameraMessage.textContent = `${title}。${advice}`;
+  startButton.hidden = false;
+}
+
+const camera = new Camera(video, cameraProblem);
+
+async function openCamera(deviceId) {
+  cameraMessage.hidden = true;
+  startButton.hidden = true;
+  if (!(await camera.start(deviceId))) return;
+  const cameras = await camera.cameras();
+  cameraChoice.replaceChildren(...cameras.map((found, index) => {
+    const option = new Option(found.label || `摄像头 ${index + 1}`, found.deviceId);
+    option.selected = found.deviceId === camera.currentId();
+    return option;
+  }));
+  cameraChoice.hidden = cameras.length < 2;
+  torchButton.hidden = !camera.hasTorch();
+}
+
+cameraChoice.addEventListener("change", () => openCamera(cameraChoice.value));
+startButton.addEventListener("click", () => { unlock(); openCamera(); });
+torchButton.addEventListener("click", async () => {
+  const on = torchButton.getAttribute("aria-pressed") !== "true";
+  await camera.torch(on).catch(() => {});
+  torchButton.setAttribute("aria-pressed", String(on));
+});
+document.getElementById("manual").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const input = document.getElementById("manual-code");
+  seen.delete(input.value.trim()); // typed on purpose: always checked
+  submit(input.value);
+  input.value = "";
+});
+
+// A keyboard-wedge scanner types the code fast and ends with Enter; typing into a field is left alone.
+let typed = "";
+let lastKey = 0;
+document.addEventListener("keydown", (event) => {
+  if (event.target.closest("input, select, textarea")) return;
+  const now = Date.now();
+  if (now - lastKey > 100) typed = "";
+  lastKey = now;
+  if (event.key === "Enter") {
+    if (typed.length >= 8) submit(typed);
+    typed = "";
+  } else if (event.key.length === 1) {
+    typed += event.key;
+  }
+});
+document.addEventListener("pointerdown", unlock, { once: true });
+window.addEventListener("online", showNetwork);
+window.addEventListener("offline", showNetwork);
+
+showNetwork();
+showQueue();
+setInterval(retryQueued, RETRY_EVERY_MS);
+retryQueued();
+openCamera();
+makeDecoder(app).then(scanLoop).catch(() => cameraProblem("扫码组件加载失败", "请刷新页面；也可使用扫码枪或手动输入。"));
