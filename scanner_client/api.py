@@ -1,4 +1,4 @@
-"""The server's staff API over HTTP (API.md, "Counter staff"): login, verify, redeem."""
+"""The server's staff API over HTTP (API.md, "Counter staff"): login, verify, redeem, the venue's history."""
 from dataclasses import dataclass
 from typing import Any
 
@@ -68,3 +68,7 @@ class StaffApi:
         return self._call("POST", "/api/v1/scan/redeem", json={
             "token": token, "measure_id": measure_id, "idempotency_key": idempotency_key, "device": device,
         }).json()["redemption"]
+
+    def history(self, page: int = 1) -> dict[str, Any]:
+        """This venue's recent attempts, newest first: {"items": [...], "next": page number or None}."""
+        return self._call("GET", "/api/v1/scan/history", params={"page": page}).json()

@@ -48,6 +48,10 @@ class Scanner:
         self._seen.update((token, now) for token in fresh)
         return fresh
 
+    def seen_tokens(self) -> set[str]:
+        """The codes handled in the last couple of minutes."""
+        return set(self._seen)
+
     def verify(self, token: str, source: str) -> Decision:
         try:
             answer = self.api.verify(token, self.device)

@@ -6,17 +6,23 @@ from collections.abc import Iterator
 from typing import TextIO
 
 import cv2
+import numpy as np
 
 from scanner_client.core import Decision, Scanner
+from scanner_client.decoder import load_image
+from scanner_client.exits import headless_status
 from scanner_client.outbox import Outcome
 
 RETRY_INTERVAL_SECONDS = 1.0
 
 
 def frames(images: list[str], video: str | None) -> Iterator[tuple[str, object]]:
-    """(source name, BGR frame) for each image, then each frame of the video."""
+    """(source name, frame) for each image (grayscale, read as `decode` reads it), then each frame of the video."""
     for path in images:
-        frame = cv2.imread(path)
+        try:
+            frame = load_image(np.fromfile(path, np.uint8))
+        except OSError:
+            frame = None
         if frame is None:
             print(f"cannot read image {path}", file=sys.stderr)
             continue
@@ -45,15 +51,26 @@ def _emit_acknowledgement(outcome: Outcome, out: TextIO) -> None:
 
 def run(scanner: Scanner, images: list[str], video: str | None, confirm: int | None, drain_seconds: float,
         out: TextIO = sys.stdout) -> int:
-    """Process every frame, then keep retrying queued confirmations for up to `drain_seconds`; 3 if some remain."""
+    """Process every frame, then keep retrying queued confirmations for up to `drain_seconds`.
+
+    Returns the exit status (scanner_client.exits): 3 if the server could not be reached for a verify or a
+    confirmation is still queued, else 1 if a code or a confirmation was refused, else 4 if no code was read, else 0.
+    """
     for outcome in scanner.retry_pending():
         if outcome.state != "pending":
             _emit_acknowledgement(outcome, out)
+    refused = unanswered = False
+    codes_read = 0
     for source, frame in frames(images, video):
         for token in scanner.new_tokens(frame):
+            codes_read += 1
             decision = scanner.verify(token, source)
             if confirm is not None and decision.valid:
                 decision = scanner.confirm(decision, confirm)
+            if decision.reason == "server_unreachable":
+                unanswered = True
+            elif not decision.valid:
+                refused = True
             _emit(decision, out)
     deadline = time.monotonic() + drain_seconds
     while scanner.outbox.pending_count() and time.monotonic() < deadline:
@@ -61,7 +78,13 @@ def run(scanner: Scanner, images: list[str], video: str | None, confirm: int | N
         for outcome in scanner.retry_pending():
             if outcome.state != "pending":
                 _emit_acknowledgement(outcome, out)
+                refused = refused or (outcome.state == "refused" and _this_run(outcome, scanner))
     left = scanner.outbox.pending_count()
     if left:
         print(f"{left} confirmation(s) still queued; they are sent on the next start", file=sys.stderr)
-    return 3 if left else 0
+    return headless_status(refused, unanswered, left, codes_read)
+
+
+def _this_run(outcome: Outcome, scanner: Scanner) -> bool:
+    """Whether a confirmation settled while draining was made in this run (its code was seen now)."""
+    return outcome.token in scanner.seen_tokens()

@@ -47,8 +47,8 @@ class Outbox:
         """Record a confirmation and return its idempotency key; it survives a crash from here on."""
         key = uuid.uuid4().hex
         with self._lock:
-            self.db.execute("INSERT INTO confirmations (idempotency_key, token, measure_id, created_at) VALUES (?,?,?,?)",
-                            (key, token, measure_id, time.time()))
+            self.db.execute("INSERT INTO confirmations (idempotency_key, token, measure_id, created_at) "
+                            "VALUES (?,?,?,?)", (key, token, measure_id, time.time()))
         return key
 
     def pending_count(self) -> int:
