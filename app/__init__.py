@@ -1,9 +1,10 @@
 """信易+ 守信激励: the application factory."""
-from app.http import messages  # noqa: F401,I001  (Chinese validation messages, before any schema is defined)
+from app.http import messages, text_policy  # noqa: F401,I001  (before any schema is defined)
 import os
 from collections.abc import Callable, Iterable
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import cli, web
 from app.api import admin, public, staff
@@ -11,7 +12,11 @@ from app.config import load_config
 from app.db.sqlite import configure_sqlite
 from app.extensions import api, csrf, db, limiter, migrate
 from app.http.errors import register_error_handlers
+from app.http.converters import IdConverter
+from app.http.openapi import document_errors
 from app.http.schemas import ErrorSchema
+from app.http.text_policy import text_pattern
+from app.http.security import register_security_headers
 
 MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations")
 Part = Callable[[Flask], None]
@@ -21,6 +26,7 @@ def create_app(env_name: str | None = None, *, parts: Iterable[Part] = (), **ove
     """Build the app for APP_ENV (or `env_name`); `parts` register what depends on the core (the citizen API), and
     `overrides` are config values for tests."""
     app = Flask(__name__, instance_relative_config=True, static_folder="web/static", template_folder="web/templates")
+    app.url_map.converters["id"] = IdConverter
     register_config(app, env_name, overrides)
     register_extensions(app)
     register_apis(app)
@@ -28,6 +34,7 @@ def create_app(env_name: str | None = None, *, parts: Iterable[Part] = (), **ove
     for part in parts:
         part(app)
     register_error_handlers(app)
+    register_security_headers(app)
     cli.register(app)
     return app
 
@@ -35,6 +42,9 @@ def create_app(env_name: str | None = None, *, parts: Iterable[Part] = (), **ove
 def register_config(app: Flask, env_name: str | None, overrides: dict) -> None:
     app.config.from_object(load_config(app.instance_path, env_name))
     app.config.update(overrides)
+    proxies = app.config["TRUSTED_PROXIES"]
+    if proxies:  # the client's address (rate limits) and scheme (HSTS, secure cookies) as the proxy saw them
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     app.json.ensure_ascii = False
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         os.makedirs(app.instance_path, exist_ok=True)
@@ -48,6 +58,10 @@ def register_extensions(app: Flask) -> None:
     api.ERROR_SCHEMA = ErrorSchema
     api.init_app(app)
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
+    api.register_converter(IdConverter, IdConverter.parameter_schema)
+    api.ma_plugin.converter.add_attribute_function(text_pattern)
+    api.ma_plugin.converter.add_parameter_attribute_function(text_pattern)
+    document_errors(api.spec)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         with app.app_context():
             configure_sqlite(db.engine)

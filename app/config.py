@@ -25,7 +25,8 @@ class BaseConfig:
     OPENAPI_URL_PREFIX = "/api/v1"
     OPENAPI_JSON_PATH = "openapi.json"
 
-    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    # Reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host it may believe (0: none).
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = True  # development and test serve plain HTTP on loopback and turn it off
@@ -44,6 +45,9 @@ class BaseConfig:
     # How long after a successful verify a queued confirmation may still redeem the (by then expired) code.
     REDEEM_GRACE_SECONDS = int(os.environ.get("REDEEM_GRACE_SECONDS", 24 * 3600))
 
+    # Times in answers carry this zone's offset (stored times are UTC); everyone using the system is in Beijing.
+    DISPLAY_TIMEZONE = os.environ.get("DISPLAY_TIMEZONE", "Asia/Shanghai")
+
     OBJECTION_DECISION_WORKING_DAYS = int(os.environ.get("OBJECTION_DECISION_WORKING_DAYS", 5))
     COMPLAINT_REPLY_WORKING_DAYS = int(os.environ.get("COMPLAINT_REPLY_WORKING_DAYS", 10))
 
@@ -54,6 +58,7 @@ class BaseConfig:
     def __init__(self, instance_path: str) -> None:
         env = os.environ
         self.SQLALCHEMY_DATABASE_URI = env.get("DATABASE_URL") or self.default_database_url(instance_path)
+        self.RATELIMIT_STORAGE_URI = env.get("RATELIMIT_STORAGE_URI", "memory://")
         # A server connection can drop between requests; an embedded SQLite file cannot, so it is not pinged.
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": not self.SQLALCHEMY_DATABASE_URI.startswith("sqlite")}
         self.SECRET_KEY = env.get("SECRET_KEY") or self.fallback("SECRET_KEY")
@@ -100,7 +105,6 @@ class TestConfig(DevelopmentConfig):
     TESTING = True
     # Hundreds of accounts are created per run; the strength of the hash is not what the tests examine.
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
-    RATELIMIT_STORAGE_URI = "memory://"
 
 
 class ProductionConfig(BaseConfig):
@@ -116,6 +120,8 @@ class ProductionConfig(BaseConfig):
             raise ConfigError("DEV_LOGIN cannot be enabled in production")
         if self.GOV_IDP_TOKEN_URL and not self.GOV_IDP_CLIENT_SECRET:
             raise ConfigError("GOV_IDP_CLIENT_SECRET must be set when GOV_IDP_TOKEN_URL is")
+        if self.RATELIMIT_STORAGE_URI.startswith("memory://"):
+            raise ConfigError("RATELIMIT_STORAGE_URI must name a store every worker and host shares (redis://…)")
 
 
 CONFIGS = {cls.ENV_NAME: cls for cls in (DevelopmentConfig, TestConfig, ProductionConfig)}

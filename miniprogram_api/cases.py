@@ -51,7 +51,7 @@ def my_objections():
     return {"items": case_log.own_cases(OBJECTION, Objection, g.session.subject_id, utcnow())}
 
 
-@blp.route("/objections/<int:objection_id>")
+@blp.route("/objections/<id:objection_id>")
 @citizen_only
 @blp.response(200, ObjectionSchema)
 def my_objection(objection_id):
@@ -59,7 +59,7 @@ def my_objection(objection_id):
     return case_log.view(OBJECTION, objections.own_objection(g.session.subject_id, objection_id), utcnow())
 
 
-@blp.route("/objections/<int:objection_id>/evidence/<int:evidence_id>")
+@blp.route("/objections/<id:objection_id>/evidence/<id:evidence_id>")
 @citizen_only
 def my_objection_evidence(objection_id, evidence_id):
     objections.own_objection(g.session.subject_id, objection_id)
@@ -85,21 +85,21 @@ def my_complaints():
     return {"items": case_log.own_cases(COMPLAINT, Complaint, g.session.subject_id, utcnow())}
 
 
-@blp.route("/complaints/<int:complaint_id>")
+@blp.route("/complaints/<id:complaint_id>")
 @citizen_only
 @blp.response(200, ComplaintSchema)
 def my_complaint(complaint_id):
     return case_log.view(COMPLAINT, complaints.own_complaint(g.session.subject_id, complaint_id), utcnow())
 
 
-@blp.route("/complaints/<int:complaint_id>/evidence/<int:evidence_id>")
+@blp.route("/complaints/<id:complaint_id>/evidence/<id:evidence_id>")
 @citizen_only
 def my_complaint_evidence(complaint_id, evidence_id):
     complaints.own_complaint(g.session.subject_id, complaint_id)
     return evidence_file(COMPLAINT, complaint_id, evidence_id)
 
 
-@blp.route("/complaints/<int:complaint_id>/rating", methods=["POST"])
+@blp.route("/complaints/<id:complaint_id>/rating", methods=["POST"])
 @citizen_only
 @blp.arguments(RatingSchema)
 @blp.response(200, ComplaintSchema)
@@ -119,7 +119,7 @@ def my_messages(page):
     return {"items": found.items, "next": found.next, "unread": case_log.unread_count(g.session.subject_id)}
 
 
-@blp.route("/me/messages/<int:message_id>/read", methods=["POST"])
+@blp.route("/me/messages/<id:message_id>/read", methods=["POST"])
 @citizen_only
 @blp.response(200, MessageSchema)
 def read_message(message_id):

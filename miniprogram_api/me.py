@@ -8,6 +8,7 @@ from app.domain.dates import today, utcnow
 from app.extensions import limiter
 from app.http.auth import login_required, no_store
 from app.http.schemas import PageQuerySchema
+from app.http.times import local_iso
 from app.services import citizens, qrcodes, sessions
 from app.services.identity_providers import citizen_login
 from miniprogram_api.schemas import CitizenLoginResultSchema, LoginSchema, MeSchema, QrCodeSchema, RedemptionPageSchema
@@ -48,7 +49,7 @@ def me():
 
 def code_answer(code: qrcodes.IssuedCode) -> dict[str, Any]:
     """QrCodeSchema's answer, built by hand: the busiest citizen call skips a marshmallow dump."""
-    return {"token": code.token, "expires_at": code.expires_at.isoformat(), "ttl": code.ttl,
+    return {"token": code.token, "expires_at": local_iso(code.expires_at), "ttl": code.ttl,
             "refresh_in": code.refresh_in}
 
 
@@ -67,7 +68,7 @@ def qrcode_png():
     """The same fresh code as a PNG image (QR level M)."""
     code = citizens.issue_code(g.session.subject_id, today(), utcnow())
     response = Response(qrcodes.render_png(code.token), mimetype="image/png")
-    response.headers["X-QR-Expires-At"] = code.expires_at.isoformat()
+    response.headers["X-QR-Expires-At"] = local_iso(code.expires_at)
     return response
 
 

@@ -1,9 +1,10 @@
 """Schemas of the citizen API: login, 身份核对, the code, history, and the bodies of objections and complaints."""
-from marshmallow import INCLUDE, Schema, fields
+from marshmallow import INCLUDE, Schema, fields, validate
 
 from app.api.public.schemas import MeasureSchema
 from app.http.case_schemas import ComplaintSchema, ObjectionSchema
 from app.http.schemas import Instant, RefSchema, SubjectSchema, TokenSchema, page_of
+from app.services.identity_providers import PROVIDER_NAMES
 
 
 class CategoryRefSchema(Schema):
@@ -17,7 +18,8 @@ class EntrySchema(Schema):
     recognized_on = fields.Date()
     expires_on = fields.Date()
     status = fields.String(metadata={"description": "active, expired, suspended, revoked or under_objection"})
-    status_before_objection = fields.String(metadata={"description": "what decides eligibility while under objection"})
+    status_before_objection = fields.String(allow_none=True,
+                                            metadata={"description": "what decides eligibility while under objection"})
     status_reason = fields.String(allow_none=True)
 
 
@@ -30,12 +32,19 @@ class MeSchema(Schema):
 
 
 class LoginSchema(Schema):
-    """`provider` plus that provider's own fields (dev: kind, name, id_number or uscc; gov: code)."""
+    """`provider` plus that provider's own fields: dev — kind, name, id_number (or uscc); gov — code."""
 
     class Meta:
         unknown = INCLUDE
 
-    provider = fields.String(required=True)
+    provider = fields.String(required=True, validate=validate.OneOf(PROVIDER_NAMES),
+                             metadata={"description": "dev：开发环境实名表单（DEV_LOGIN=1 时）；gov：政务平台授权码"})
+    kind = fields.String(validate=validate.OneOf(("person", "enterprise", "个人", "企业")),
+                         metadata={"description": "dev：主体类型"})
+    name = fields.String(validate=validate.Length(max=200), metadata={"description": "dev：姓名或企业名称"})
+    id_number = fields.String(validate=validate.Length(max=40), metadata={"description": "dev：居民身份证号码"})
+    uscc = fields.String(validate=validate.Length(max=40), metadata={"description": "dev：统一社会信用代码"})
+    code = fields.String(validate=validate.Length(max=512), metadata={"description": "gov：一次性授权码"})
 
 
 class CitizenLoginResultSchema(TokenSchema):

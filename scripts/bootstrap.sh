@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 mode="${1:-run}"
 
-packages=(libzbar0 python3-venv)
+packages=(libzbar0 python3-venv redis-server)
 if [ "$mode" = test ]; then
   packages+=(postgresql xvfb xauth x11-apps fonts-wqy-zenhei chromium)
 fi

@@ -32,7 +32,16 @@ def snap(page, folder_variable: str, name: str, full_page: bool = False) -> None
 
 def axe_violations(page) -> list[dict]:
     """The serious and critical accessibility violations axe-core finds in the page as it is now."""
-    page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
+    # Evaluated through the debugging protocol rather than added as a <script>: the page's policy rightly refuses that.
+    page.evaluate(AXE.read_text(encoding="utf-8"))
     found = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations")
     return [{"id": rule["id"], "impact": rule["impact"], "nodes": [node["target"] for node in rule["nodes"]]}
             for rule in found if rule["impact"] in SERIOUS]
+
+
+def watch_for_policy_violations(page) -> list[str]:
+    """Collect what the browser reports of Content-Security-Policy refusals on this page from now on."""
+    refused: list[str] = []
+    page.on("console", lambda message: refused.append(message.text)
+            if "Content Security Policy" in message.text else None)
+    return refused

@@ -57,16 +57,21 @@ def test_enterprise_logs_in_with_its_uscc(client, catalogue, today):
     assert {measure["code"] for measure in me["measures"]} == {"XY-PI-01"}  # enterprise measures only
 
 
-@pytest.mark.parametrize("body, field", [
-    ({"provider": "dev", "kind": "person", "name": "张三", "id_number": "110105194912310021"}, "id_number"),
-    ({"provider": "dev", "kind": "person", "name": "", "id_number": "11010519491231002X"}, "name"),
-    ({"provider": "dev", "kind": "robot", "name": "张三", "id_number": "11010519491231002X"}, "kind"),
-    ({"provider": "dev", "kind": "enterprise", "name": "某公司", "uscc": "91110000600037341X"}, "uscc"),
+@pytest.mark.parametrize("body, field, code", [
+    ({"provider": "dev", "kind": "person", "name": "张三", "id_number": "110105194912310021"}, "id_number",
+     "invalid_identity"),
+    ({"provider": "dev", "kind": "person", "name": "", "id_number": "11010519491231002X"}, "name",
+     "invalid_identity"),
+    ({"provider": "dev", "kind": "robot", "name": "张三", "id_number": "11010519491231002X"}, "kind",
+     "invalid_request"),
+    ({"provider": "dev", "kind": "enterprise", "name": "某公司", "uscc": "91110000600037341X"}, "uscc",
+     "invalid_identity"),
 ])
-def test_bad_identity_is_400_with_the_field(client, body, field):
+def test_bad_identity_is_refused_with_the_field(client, body, field, code):
+    """Not the documented shape: 400; the shape, but no identity a person can hold: 422."""
     response = client.post("/api/v1/auth/login", json=body)
-    assert response.status_code == 400
-    assert response.get_json()["error"]["code"] == "invalid_identity"
+    assert response.status_code == (400 if code == "invalid_request" else 422)
+    assert response.get_json()["error"]["code"] == code
     assert field in response.get_json()["error"]["fields"]
 
 
@@ -82,14 +87,14 @@ def _future_born() -> str:
 ])
 def test_names_no_document_shows_are_400_with_the_field(client, body, field):
     response = client.post("/api/v1/auth/login", json=body)
-    assert response.status_code == 400 and response.get_json()["error"]["code"] == "invalid_identity"
+    assert response.status_code == 422 and response.get_json()["error"]["code"] == "invalid_identity"
     assert "name" in response.get_json()["error"]["fields"]
 
 
 def test_a_birth_date_in_the_future_cannot_log_in(client):
     response = client.post("/api/v1/auth/login", json={"provider": "dev", "kind": "person", "name": "未来人",
                                                        "id_number": _future_born()})
-    assert response.status_code == 400 and "id_number" in response.get_json()["error"]["fields"]
+    assert response.status_code == 422 and "id_number" in response.get_json()["error"]["fields"]
 
 
 @pytest.mark.parametrize("name, number", [
@@ -114,7 +119,7 @@ def test_unknown_or_missing_provider_is_400(client, body):
 def test_dev_provider_is_off_unless_configured(app, client):
     app.config["DEV_LOGIN"] = False
     response = client.post("/api/v1/auth/login", json=identity(4).login_body())
-    assert response.status_code == 400 and response.get_json()["error"]["code"] == "unknown_provider"
+    assert response.status_code == 422 and response.get_json()["error"]["code"] == "unknown_provider"
 
 
 def test_name_that_does_not_match_the_id_on_record_is_refused(client, catalogue, today):

@@ -16,7 +16,7 @@ from app.domain.dates import today
 from app.extensions import db
 from app.models import Evidence, Measure, Objection
 from app.services import accounts
-from tests.browser import PHONE, axe_violations, launch, requires_chromium, snap
+from tests.browser import PHONE, axe_violations, launch, requires_chromium, snap, watch_for_policy_violations
 from tests.helpers import identity, list_identity
 from tests.live_server import STAFF_PASSWORD, LiveServer
 
@@ -55,8 +55,11 @@ def live(app, database_url, citizen, tmp_path):
 def phone(browser, live):
     context = browser.new_context(base_url=live.url, locale="zh-CN", **PHONE)
     context.set_default_timeout(15_000)
-    yield context.new_page()
+    page = context.new_page()
+    refused = watch_for_policy_violations(page)
+    yield page
     context.close()
+    assert refused == []  # nothing the strict Content-Security-Policy had to block
 
 
 def sign_in(phone, who) -> None:

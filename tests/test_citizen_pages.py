@@ -38,7 +38,7 @@ def test_the_front_door_is_a_page_in_chinese_with_every_way_in(client):
 
 
 def test_an_address_that_is_no_page_answers_a_page_and_the_api_json(client):
-    page = client.get("/no-such-page")
+    page = client.get("/no-such-page", headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
     assert page.status_code == 404 and page.mimetype == "text/html"
     assert "页面或资源不存在" in page.get_data(as_text=True)
     api = client.get("/api/v1/no-such-thing")
@@ -78,7 +78,7 @@ def test_a_refused_sign_in_keeps_the_name_never_the_number_and_the_number_never_
     response = client.post("/m/login", data={"csrf_token": _csrf(client), "kind": "person", "name": who.name,
                                               "id_number": bad_number})
     page = response.get_data(as_text=True)
-    assert response.status_code == 400 and "校验位错误" in page and 'value="林守约"' in page
+    assert response.status_code == 422 and "校验位错误" in page and 'value="林守约"' in page
     assert bad_number not in page
 
 

@@ -22,6 +22,7 @@ from app.domain import dates
 from app.extensions import db
 from app.models import AuditEvent, Complaint, ListEntry, Measure, Objection, Subject
 from app.services import accounts, complaints, objections, subjects
+from tests.browser import watch_for_policy_violations
 from tests.helpers import identity, list_identity
 from tests.live_server import LiveServer
 
@@ -74,8 +75,11 @@ def live(app, database_url, users, tmp_path):
 def page(browser, live):
     context = browser.new_context(base_url=live.url, viewport={"width": 1280, "height": 800}, locale="zh-CN")
     context.set_default_timeout(15_000)
-    yield context.new_page()
+    page = context.new_page()
+    refused = watch_for_policy_violations(page)
+    yield page
     context.close()
+    assert refused == []  # nothing the strict Content-Security-Policy had to block
 
 
 # ---- helpers -------------------------------------------------------------------------------------------------

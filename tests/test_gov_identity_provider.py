@@ -42,11 +42,11 @@ def test_an_unreachable_provider_is_503(app, client, provider_url):
     assert response.status_code == 503
 
 
-def test_missing_code_is_400(client, provider_url):
+def test_missing_code_is_refused(client, provider_url):
     response = client.post("/api/v1/auth/login", json={"provider": "gov"})
-    assert response.status_code == 400 and "code" in response.get_json()["error"]["fields"]
+    assert response.status_code == 422 and "code" in response.get_json()["error"]["fields"]
 
 
 def test_gov_provider_is_off_without_configuration(client):
     response = _login(client, "good")
-    assert response.status_code == 400 and response.get_json()["error"]["code"] == "unknown_provider"
+    assert response.status_code == 422 and response.get_json()["error"]["code"] == "unknown_provider"

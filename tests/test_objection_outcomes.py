@@ -112,7 +112,7 @@ def test_the_reviewer_may_withdraw_every_record_found_wrong(client, reviewer, co
     records = [record.id for record in who.subject().dishonesty_records]
     refused = client.post(f"/api/v1/admin/objections/{objection_id}/decision", headers=reviewer,
                           json={"outcome": "upheld", "withdraw_record_ids": [records[0], 99999]})
-    assert refused.status_code == 400 and "withdraw_record_ids" in refused.get_json()["error"]["fields"]
+    assert refused.status_code == 422 and "withdraw_record_ids" in refused.get_json()["error"]["fields"]
     _decide(client, reviewer, objection_id, withdraw_record_ids=records)
     assert _scan(client, citizen, counter)["valid"] is True
 

@@ -14,7 +14,7 @@ from app.domain.dates import today, utcnow
 from app.extensions import db
 from app.models import Redemption
 from app.services import accounts, citizens, qrcodes
-from tests.browser import PHONE, axe_violations, launch, requires_chromium, snap
+from tests.browser import PHONE, axe_violations, launch, requires_chromium, snap, watch_for_policy_violations
 from tests.helpers import identity, list_identity
 from tests.live_server import LiveServer
 
@@ -77,6 +77,7 @@ def open_scanner(playwright, live, video: Path | None, **context_options):
     context = browser.new_context(base_url=live.url, locale="zh-CN", **(PHONE | context_options))
     context.set_default_timeout(20_000)
     page = context.new_page()
+    page.policy_violations = watch_for_policy_violations(page)
     page.goto("/scan/login")
     page.get_by_label("用户名").fill("web_bus")
     page.get_by_label("密码").fill(PASSWORD)
@@ -123,6 +124,7 @@ def test_the_code_is_read_from_the_camera_confirmed_once_and_refused_when_used(p
     finally:
         context.close()
         browser.close()
+    assert page.policy_violations == []
 
 
 def test_a_confirmation_without_network_is_kept_and_sent_once(playwright, live, shown_code):

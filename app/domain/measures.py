@@ -14,6 +14,7 @@ SCENARIOS = {
     "insurance": "信易保", "regulation": "信易管", "benefit": "信易惠", "hiring": "信易聘",
 }
 _SCENARIO_BY_NAME = {name: code for code, name in SCENARIOS.items()} | {"信易读": "reading"}
+SCENARIO_NAMES = tuple(_SCENARIO_BY_NAME)
 PENDING, PUBLISHED, WITHDRAWN = "pending", "published", "withdrawn"
 MEASURE_STATES = (PENDING, PUBLISHED, WITHDRAWN)
 MEASURE_STATUS_NAMES = {PENDING: "待审核", PUBLISHED: "已发布", WITHDRAWN: "已停止"}

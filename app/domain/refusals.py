@@ -65,3 +65,8 @@ REFUSALS: dict[str, Refusal] = {
         "您的信用等级还没有达到这项优惠的要求。", OBJECTION_HINT, "您的信用等级未达到该激励措施的要求"),
 }
 REASON_CODES = tuple(REFUSALS)
+
+
+def label(code: str | None) -> str:
+    """The short name of a reason code in tables; an unknown code as it is."""
+    return REFUSALS[code].label if code in REFUSALS else (code or "")

@@ -52,8 +52,8 @@ def _filled(form, schema: Schema) -> dict[str, Any]:
         if isinstance(field, fields.List):
             if key in form:
                 data[key] = values
-        elif values:
-            data[key] = values[0]
+        elif values and not (isinstance(field, fields.Number) and values[0] == "null"):
+            data[key] = values[0]  # a form has no null: "null" for a number is the field left out
     return data
 
 

@@ -5,7 +5,7 @@ from marshmallow import Schema, fields, validate
 
 from app.domain.cases import COMPLAINT_KINDS, OBJECTION_TYPES, RATING_COMMENT_LENGTH, RATING_RANGE, STATEMENT_LENGTH
 from app.domain.roles import actor_kind
-from app.http.schemas import Instant, SubjectSchema, Text, page_of
+from app.http.schemas import Id, Instant, SubjectSchema, Text, page_of
 
 
 class CaseEventSchema(Schema):
@@ -74,8 +74,8 @@ class ObjectionFilingSchema(Schema):
 
     type = fields.String(required=True, validate=validate.OneOf(OBJECTION_TYPES))
     statement = Text(*STATEMENT_LENGTH, required=True)
-    entry_id = fields.Integer(allow_none=True)
-    attempt_id = fields.Integer(allow_none=True)
+    entry_id = Id(allow_none=True)
+    attempt_id = Id(allow_none=True)
 
 
 class ComplaintFilingSchema(Schema):
@@ -83,9 +83,9 @@ class ComplaintFilingSchema(Schema):
 
     kind = fields.String(required=True, validate=validate.OneOf(COMPLAINT_KINDS))
     content = Text(*STATEMENT_LENGTH, required=True)
-    venue_id = fields.Integer(allow_none=True)
-    measure_id = fields.Integer(allow_none=True)
-    redemption_id = fields.Integer(allow_none=True)
+    venue_id = Id(allow_none=True)
+    measure_id = Id(allow_none=True)
+    redemption_id = Id(allow_none=True)
 
 
 class RatingSchema(Schema):

@@ -3,7 +3,7 @@ or as an HTML page on the server-rendered front ends."""
 from http import HTTPStatus
 from typing import Any
 
-from flask import Flask, current_app, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -23,11 +23,11 @@ def error_body(code: str, message: str, fields: dict[str, Any] | None = None) ->
 
 def _error_page() -> str | None:
     """The error page for a person with a browser: their front end's, or the front door's for an address that is no
-    page at all; None for API clients, who get JSON."""
+    page at all; None for API clients (and the pages' own scripts), who get JSON."""
+    wants_page = request.accept_mimetypes.best_match(["application/json", "text/html"]) == "text/html"
     if request.blueprint in HTML_BLUEPRINTS:
-        wants_json = request.is_json or request.accept_mimetypes.best == "application/json"
-        return None if wants_json else f"{request.blueprint}/error.html"
-    if request.blueprint is None and not request.path.startswith("/api/"):
+        return f"{request.blueprint}/error.html" if wants_page and not request.is_json else None
+    if request.blueprint is None and wants_page and not request.path.startswith("/api/"):
         return "home/error.html"
     return None
 
@@ -36,7 +36,7 @@ def error_response(status: int, code: str, message: str, fields: dict[str, Any] 
     """The API.md error body; the front ends' pages get the same error as an HTML page."""
     page = _error_page()
     if page is not None:
-        return render_template(page, status=status, code=code, message=message), status
+        return make_response(render_template(page, status=status, code=code, message=message), status)
     response = jsonify(error_body(code, message, fields))
     response.status_code = status
     return response

@@ -2,6 +2,8 @@
 from marshmallow import Schema, fields, validate
 
 from app.domain.identity import mask_name
+from app.errors import DomainError
+from app.http.times import local_iso
 
 
 class ErrorDetailSchema(Schema):
@@ -17,23 +19,29 @@ class ErrorSchema(Schema):
 
 
 class Text(fields.String):
-    """A string trimmed on load and its length checked after trimming; a blank optional one loads as None."""
+    """A string trimmed on load; a blank optional one loads as None. The length is the request's shape (400 outside
+    it); one that falls short only once trimmed is well-formed but refused (422, `text_too_short`)."""
 
     def __init__(self, minimum: int = 0, maximum: int | None = None, **kwargs) -> None:
-        minimum = max(minimum, 1) if kwargs.get("required") else minimum
-        super().__init__(validate=validate.Length(min=minimum, max=maximum), allow_none=not kwargs.get("required"),
+        self.minimum = max(minimum, 1) if kwargs.get("required") else minimum
+        super().__init__(validate=validate.Length(min=self.minimum, max=maximum), allow_none=not kwargs.get("required"),
                          **kwargs)
 
     def deserialize(self, value, attr=None, data=None, **kwargs):
-        if isinstance(value, str) and not value.strip() and not self.required:
-            return None
-        return super().deserialize(value, attr, data, **kwargs)
+        if not self.required and (value is None or (isinstance(value, str) and not value.strip())):
+            return self.load_default if isinstance(self.load_default, str) else None  # blank: the default, or none
+        loaded = super().deserialize(value, attr, data, **kwargs)
+        if isinstance(loaded, str) and len(loaded.strip()) < self.minimum:
+            raise DomainError("text_too_short", "内容过短（不计首尾空白）",
+                              fields={self.data_key or attr: f"至少 {self.minimum} 个字符（不计首尾空白）"})
+        return loaded.strip() if isinstance(loaded, str) else loaded
 
-    def _deserialize(self, value, attr, data, **kwargs):
-        return super()._deserialize(value, attr, data, **kwargs).strip()
 
+class Instant(fields.DateTime):
+    """An instant as answers give it: ISO 8601 with the Beijing offset (the configured zone); stored as UTC."""
 
-Instant = fields.DateTime
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None if value is None else local_iso(value)
 
 
 class PageQuerySchema(Schema):
@@ -82,3 +90,13 @@ class DevLoginSchema(Schema):
     name = fields.String(validate=validate.Length(max=200))
     id_number = fields.String(validate=validate.Length(max=40))
     uscc = fields.String(validate=validate.Length(max=40))
+
+
+MAX_ID = 2**31 - 1  # an object id as the databases store it; a larger number names nothing
+
+
+class Id(fields.Integer):
+    """An object id in a request: a positive integer the database can hold."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(validate=validate.Range(min=1, max=MAX_ID), **kwargs)

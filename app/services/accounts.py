@@ -40,11 +40,14 @@ def get_account(account_id: int) -> Account:
     return account
 
 
-def set_active(account_id: int, active: bool, actor: str) -> Account:
-    """Disable or re-enable an account; a disabled account's tokens fail on their next request."""
+def set_active(account_id: int, active: bool, actor: str, acting_account_id: int | None = None) -> Account:
+    """Disable or re-enable an account; a disabled account's tokens fail on their next request. Nobody disables
+    their own account (the last administrator would lock the office out)."""
     account = db.session.get(Account, account_id)
     if account is None:
         raise NotFound("account_not_found", "账号不存在")
+    if not active and account_id == acting_account_id:
+        raise Conflict("cannot_disable_self", "不能停用自己的账号")
     account.active = active
     audit.record(actor, "account.enable" if active else "account.disable", "account", account.id)
     db.session.commit()

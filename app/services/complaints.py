@@ -56,7 +56,7 @@ def assign_complaint(complaint_id: int, assignee_id: int, account_id: int) -> Co
     """转办: hand a complaint to a reviewer (again, if need be)."""
     assignee = db.session.get(Account, assignee_id)
     if assignee is None or assignee.role not in REVIEWERS or not assignee.active:
-        raise DomainError("invalid_request", "承办人须为在用的审核人员", status=400, fields={"assignee_id": "无效"})
+        raise DomainError("invalid_assignee", "承办人须为在用的审核人员", fields={"assignee_id": "无效"})
     complaint = get_complaint(complaint_id)
     previous = move(Complaint, complaint_id, OPEN_COMPLAINT, "assigned", assignee_id=assignee.id)
     log_step(COMPLAINT, complaint_id, complaint.subject_id, previous, "assigned", admin_actor(account_id),

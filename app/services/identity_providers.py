@@ -57,7 +57,7 @@ def _identity(kind_raw: Any, name_raw: Any, number_raw: Any, today: dt.date) -> 
         except DomainError as exc:
             fields["uscc" if kind == ENTERPRISE else "id_number"] = exc.message
     if fields:
-        raise DomainError("invalid_identity", "身份信息不正确", status=400, fields=fields)
+        raise DomainError("invalid_identity", "身份信息不正确", fields=fields)
     return VerifiedIdentity(kind, name, number)
 
 
@@ -85,7 +85,7 @@ class GovProvider(IdentityProvider):
     def verify(self, payload: dict[str, Any], today: dt.date) -> VerifiedIdentity:
         code = payload.get("code")
         if not isinstance(code, str) or not code or len(code) > 512:
-            raise DomainError("invalid_identity", "缺少授权码", status=400, fields={"code": "必填"})
+            raise DomainError("invalid_identity", "缺少授权码", fields={"code": "必填"})
         config = current_app.config
         try:
             answer = requests.post(config["GOV_IDP_TOKEN_URL"], timeout=config["GOV_IDP_TIMEOUT_SECONDS"],
@@ -117,13 +117,14 @@ def _first_login(identity: VerifiedIdentity) -> Subject:
 
 
 PROVIDERS: dict[str, IdentityProvider] = {provider.name: provider for provider in (DevProvider(), GovProvider())}
+PROVIDER_NAMES = tuple(PROVIDERS)
 
 
 def citizen_login(provider_name: Any, payload: dict[str, Any], now: dt.datetime) -> tuple[Subject, str, int]:
     """Verify the identity through the named provider and open a session; an unlisted identity may log in too."""
     provider = PROVIDERS.get(provider_name) if isinstance(provider_name, str) else None
     if provider is None or not provider.enabled():
-        raise DomainError("unknown_provider", "不支持的登录方式", status=400,
+        raise DomainError("unknown_provider", "不支持的登录方式",
                           fields={"provider": "可选：" + ", ".join(p.name for p in PROVIDERS.values() if p.enabled())})
     identity = provider.verify(payload, local_date(now))
     subject = subjects.find_subject(identity.kind, identity.id_number)

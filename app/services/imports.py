@@ -9,16 +9,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from app.domain.grades import parse_grade
 from app.domain.identity import normalize_id_number, normalize_name, parse_kind
 from app.domain.lists import ACTIVE, exclusion_start, listing_expiry
-from app.errors import DomainError
+from app.errors import DomainError, Forbidden
 from app.extensions import db
 from app.models import DishonestyRecord, ImportBatch, ListCategory, ListEntry, Subject
 from app.services import audit
 from app.services.dishonesty import blocking_conditions, suspend_for
+from app.services.spreadsheets import CSV_MIMETYPE, XLSX_MIMETYPE, csv_lines, xlsx_bytes
 from app.services.subjects import new_subject, subject_hash
 
 LIST_COLUMNS = {
@@ -483,17 +484,26 @@ def import_dishonesty(filename: str, data: bytes, actor: str, today: dt.date,
     return report
 
 
+def import_file(kind: str, filename: str, data: bytes, actor: str, today: dt.date,
+                department_id: int | None = None) -> ImportReport:
+    """A list or dishonesty file from the console or the admin API; a file refused whole comes back as its report.
+
+    A department reporter (`department_id`) imports lists of their own categories only, never dishonesty records.
+    """
+    if kind == "dishonesty" and department_id is not None:
+        raise Forbidden("forbidden_role", "报送单位只能导入本单位的名单")
+    try:
+        if kind == "dishonesty":
+            return import_dishonesty(filename, data, actor, today)
+        return import_list(filename, data, actor, today, department_id=department_id)
+    except FileRefused as refused:
+        return refused.report
+
+
 def template(fmt: str) -> tuple[bytes, str]:
     """A blank list file in the standard format (Chinese headers, one example row) as CSV or XLSX."""
     header = [COLUMN_LABELS[key] for key in LIST_COLUMNS]
-    example = ["个人", "张三", "11010519491231002X", "P02", "2026-01-15", "AA"]
+    example = [["个人", "张三", "11010519491231002X", "P02", "2026-01-15", "AA"]]
     if fmt == "csv":
-        buffer = io.StringIO()
-        csv.writer(buffer).writerows([header, example])
-        return ("\ufeff" + buffer.getvalue()).encode(), "text/csv"
-    workbook = Workbook()
-    workbook.active.append(header)
-    workbook.active.append(example)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        return "".join(csv_lines(header, example)).encode(), CSV_MIMETYPE
+    return xlsx_bytes(header, example), XLSX_MIMETYPE

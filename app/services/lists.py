@@ -5,12 +5,13 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from app.db.prepared import Prepared, raw_connection
-from app.domain.lists import REVOKED, exclusion_start, refusal_of
+from app.domain.lists import REVOKED, entry_status, exclusion_start, refusal_of
 from app.errors import Conflict, DomainError, NotFound
 from app.extensions import db
-from app.models import ListEntry, Subject
-from app.services import audit
+from app.models import DishonestyRecord, ListEntry, ScanAttempt, Subject
+from app.services import audit, scanning
 from app.services.dishonesty import blocking_exists, is_excluded
+from app.services.subjects import get_subject
 
 
 def listing_refusal(subject: Subject, entries: list[ListEntry], today: dt.date) -> str | None:
@@ -72,3 +73,30 @@ def revoke_entry(entry_id: int, reason: str, actor: str) -> ListEntry:
     entry.status, entry.status_reason = REVOKED, reason
     db.session.commit()
     return entry
+
+
+@dataclass(frozen=True)
+class EntryStatus:
+    """An entry with the status a reader should see today."""
+
+    entry: ListEntry
+    status: str
+
+    def __getattr__(self, name: str):
+        return getattr(self.entry, name)
+
+
+@dataclass(frozen=True)
+class SubjectFile:
+    """What the credit office sees of a subject: entries as they stand today, every record, the recent scans."""
+
+    subject: Subject
+    entries: list[EntryStatus]
+    records: list[DishonestyRecord]
+    attempts: list[ScanAttempt]
+
+
+def subject_file(subject_id: int, today: dt.date) -> SubjectFile:
+    subject = get_subject(subject_id)
+    return SubjectFile(subject, [EntryStatus(entry, entry_status(entry, today)) for entry in subject.entries],
+                       list(subject.dishonesty_records), scanning.subject_attempts(subject_id))

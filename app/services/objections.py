@@ -31,9 +31,9 @@ def file_objection(subject_id: int, type_: str, statement: str, entry_id: int | 
                    uploads: list[tuple[str, bytes]], now: dt.datetime) -> Objection:
     """File an objection; the entry it names shows "under objection" at once. References must be the citizen's own."""
     if type_ in NEEDS_ENTRY and entry_id is None:
-        raise DomainError("invalid_request", "请选择有异议的名单条目", status=400, fields={"entry_id": "必填"})
+        raise DomainError("entry_required", "请选择有异议的名单条目", fields={"entry_id": "必填"})
     if type_ in NEEDS_ATTEMPT and attempt_id is None:
-        raise DomainError("invalid_request", "请选择被拒绝的扫码记录", status=400, fields={"attempt_id": "必填"})
+        raise DomainError("attempt_required", "请选择被拒绝的扫码记录", fields={"attempt_id": "必填"})
     if entry_id is not None:
         entry = db.session.get(ListEntry, entry_id)
         if entry is None or entry.subject_id != subject_id:
@@ -106,7 +106,7 @@ def upheld_effects(objection: Objection, today: dt.date,
     if withdraw_record_ids is not None:
         unknown = set(withdraw_record_ids) - {record.id for record in blocking}
         if unknown:
-            raise DomainError("invalid_request", "只能撤销该主体仍在生效的严重失信记录", status=400,
+            raise DomainError("invalid_record", "只能撤销该主体仍在生效的严重失信记录",
                               fields={"withdraw_record_ids": f"无效：{', '.join(map(str, sorted(unknown)))}"})
         withdraws = [record for record in blocking if record.id in withdraw_record_ids]
     elif objection.type == "wrongly_suspended" and objection.entry is not None:
@@ -121,7 +121,7 @@ def decide_objection(objection_id: int, outcome: str, reason: str | None, accoun
                      withdraw_record_ids: Sequence[int] | None = None) -> Objection:
     """Uphold or reject (a rejection needs a reason); an upheld objection changes the list in the same transaction."""
     if outcome == "rejected" and not reason:
-        raise DomainError("invalid_request", "请求参数不正确", status=400, fields={"reason": "不成立时必须说明理由"})
+        raise DomainError("reason_required", "异议不成立时必须说明理由", fields={"reason": "必填"})
     objection = get_objection(objection_id)
     actor = admin_actor(account_id)
     previous = move(Objection, objection_id, OPEN_OBJECTION, outcome, decision_reason=reason,
@@ -175,12 +175,12 @@ def _corrected_entry(objection: Objection, correction: Correction | None, change
     entry = objection.entry
     if correction is None:
         if objection.type == "not_listed":
-            raise DomainError("correction_required", "异议成立需补录名单：请给出名单类别和认定日期", status=400,
+            raise DomainError("correction_required", "异议成立需补录名单：请给出名单类别和认定日期",
                               fields={"correction": "category 与 recognized_on 必填"})
         return entry
     category = db.session.scalar(sa.select(ListCategory).where(ListCategory.code == correction.category))
     if category is None or category.kind != objection.subject.kind:
-        raise DomainError("invalid_request", "名单类别不存在或与主体类型不符", status=400,
+        raise DomainError("invalid_category", "名单类别不存在或与主体类型不符",
                           fields={"correction": "category 无效"})
     if entry is None:
         entry = ListEntry(subject_id=objection.subject_id, category_id=category.id,

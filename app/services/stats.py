@@ -1,8 +1,7 @@
 """Programme statistics for the dashboard, and the redemption export (the feedback to the provincial platform)."""
-import csv
 import datetime as dt
-import io
 from collections import defaultdict
+from collections.abc import Iterator
 
 import sqlalchemy as sa
 
@@ -13,6 +12,7 @@ from app.domain.measures import SCENARIOS
 from app.extensions import db
 from app.models import Complaint, Measure, Objection, Redemption, ScanAttempt, Subject, Venue
 from app.services import audit
+from app.services.spreadsheets import csv_lines
 
 EXPORT_HEADER = ["核销编号", "核销时间", "场景", "激励措施编码", "激励措施", "实施单位", "主体类型", "主体名称（脱敏）",
                  "证件号码（脱敏）", "优惠内容"]
@@ -56,22 +56,26 @@ def cases_by_status(now: dt.datetime) -> dict[str, list[tuple[str, int, int]]]:
     return result
 
 
-def export_redemptions(start: dt.date, end: dt.date, actor: str) -> str:
-    """CSV (UTF-8 with BOM, for Excel) of every redemption in the range, personal data masked; the export is audited."""
+EXPORT_BATCH = 2000
+
+
+def export_redemptions(start: dt.date, end: dt.date, actor: str) -> Iterator[str]:
+    """CSV lines (UTF-8 with BOM, for Excel) of every redemption in the range, personal data masked, written as they
+    are read; the export is audited before the first line."""
     audit.record(actor, "export.redemptions", "report", None, start=start.isoformat(), end=end.isoformat())
     db.session.commit()
+    return csv_lines(EXPORT_HEADER, _redemption_rows(start, end))
+
+
+def _redemption_rows(start: dt.date, end: dt.date) -> Iterator[list]:
     begin, finish = _utc_bounds(start, end)
     rows = db.session.execute(
-        sa.select(Redemption, Measure, Venue, Subject).join(Measure, Redemption.measure_id == Measure.id)
-        .join(Venue, Redemption.venue_id == Venue.id).join(Subject, Redemption.subject_id == Subject.id)
-        .where(Redemption.redeemed_at >= begin, Redemption.redeemed_at < finish).order_by(Redemption.redeemed_at))
-    buffer = io.StringIO()
-    buffer.write("\ufeff")
-    writer = csv.writer(buffer)
-    writer.writerow(EXPORT_HEADER)
-    for redemption, measure, venue, subject in rows:
-        writer.writerow([redemption.id, redemption.redeemed_at.astimezone(LOCAL_TZ).isoformat(timespec="seconds"),
-                         SCENARIOS[measure.scenario], measure.code, measure.title, venue.name,
-                         KIND_NAMES[subject.kind], mask_name(subject.kind, subject.name),
-                         subject.id_masked, redemption.benefit.get("summary", "")])
-    return buffer.getvalue()
+        sa.select(Redemption.id, Redemption.redeemed_at, Redemption.benefit, Measure.scenario, Measure.code,
+                  Measure.title, Venue.name, Subject.kind, Subject.name, Subject.id_masked)
+        .join(Measure, Redemption.measure_id == Measure.id).join(Venue, Redemption.venue_id == Venue.id)
+        .join(Subject, Redemption.subject_id == Subject.id)
+        .where(Redemption.redeemed_at >= begin, Redemption.redeemed_at < finish)
+        .order_by(Redemption.redeemed_at, Redemption.id).execution_options(yield_per=EXPORT_BATCH))
+    for (redemption_id, redeemed_at, benefit, scenario, code, title, venue, kind, name, id_masked) in rows:
+        yield [redemption_id, redeemed_at.astimezone(LOCAL_TZ).isoformat(timespec="seconds"), SCENARIOS[scenario], code,
+               title, venue, KIND_NAMES[kind], mask_name(kind, name), id_masked, benefit.get("summary", "")]

@@ -34,15 +34,25 @@ def new_subject(kind: str, number: str, name: str) -> Subject:
                    id_masked=mask_id_number(number), qr_ref=new_qr_ref())
 
 
+def _numbers(query: str, today: dt.date) -> list[tuple[str, str]]:
+    """(kind, number) for each kind the query is a valid ID number of."""
+    found = []
+    for kind in (PERSON, ENTERPRISE):
+        try:
+            found.append((kind, normalize_id_number(kind, query, today)))
+        except DomainError:
+            continue
+    return found
+
+
+def is_id_number(query: str, today: dt.date) -> bool:
+    return bool(_numbers(query.strip(), today))
+
+
 def search_subjects(query: str, today: dt.date, limit: int = SEARCH_LIMIT) -> list[Subject]:
     """By ID number (the keyed hash of a valid number of either kind) or by part of the name."""
     query = query.strip()
-    hashes = []
-    for kind in (PERSON, ENTERPRISE):
-        try:
-            hashes.append(subject_hash(kind, normalize_id_number(kind, query, today)))
-        except DomainError:
-            continue
+    hashes = [subject_hash(kind, number) for kind, number in _numbers(query, today)]
     if hashes:
         return db.session.scalars(sa.select(Subject).where(Subject.id_hash.in_(hashes))).all()
     if not query:

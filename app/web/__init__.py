@@ -5,7 +5,7 @@ import mimetypes
 from flask import Flask
 
 from app.http.errors import HTML_BLUEPRINTS
-from app.web import citizen, console, home, scanner
+from app.web import citizen, console, docs, home, scanner
 from app.web.helpers import template_helpers
 
 FRONT_ENDS = (home.bp, citizen.bp, scanner.bp, console.bp)
@@ -19,3 +19,4 @@ def register(app: Flask) -> None:
     for blueprint in FRONT_ENDS:
         app.register_blueprint(blueprint)
         HTML_BLUEPRINTS.add(blueprint.name)
+    app.register_blueprint(docs.bp)

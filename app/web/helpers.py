@@ -7,7 +7,7 @@ from app.domain.dates import LOCAL_TZ, chinese_date
 from app.domain.identity import KIND_NAMES, mask_name
 from app.domain.lists import ENTRY_STATUS_NAMES
 from app.domain.measures import MEASURE_STATUS_NAMES, SCENARIOS
-from app.domain.refusals import REFUSALS
+from app.domain.refusals import label
 from app.domain.roles import ROLE_NAMES
 
 STATUS_NAMES = CASE_STATUS_NAMES | ENTRY_STATUS_NAMES | MEASURE_STATUS_NAMES
@@ -26,12 +26,8 @@ def local_moment(moment: dt.datetime | None) -> str:
     return f"{chinese_date(local.date())} {local:%H:%M}"
 
 
-def reason_label(code: str | None) -> str:
-    return REFUSALS[code].label if code in REFUSALS else (code or "")
-
-
 def template_helpers() -> dict[str, Any]:
     return {"ROLE_NAMES": ROLE_NAMES, "STATUS_NAMES": STATUS_NAMES, "OBJECTION_TYPE_NAMES": OBJECTION_TYPE_NAMES,
             "COMPLAINT_KIND_NAMES": COMPLAINT_KIND_NAMES, "KIND_NAMES": KIND_NAMES, "SCENARIOS": SCENARIOS,
-            "reason_label": reason_label, "mask_name": mask_name, "local_time": local_time,
+            "reason_label": label, "mask_name": mask_name, "local_time": local_time,
             "local_moment": local_moment, "cn_date": lambda day: chinese_date(day) if day else ""}

@@ -32,14 +32,14 @@ def objection_queue(page, overdue, status=None):
     return case_log.review_queue(OBJECTION, Objection, status, overdue, utcnow(), page)
 
 
-@blp.route("/objections/<int:objection_id>")
+@blp.route("/objections/<id:objection_id>")
 @reviewers
 @blp.response(200, ReviewObjectionSchema)
 def objection(objection_id):
     return case_log.view(OBJECTION, objections.get_objection(objection_id), utcnow())
 
 
-@blp.route("/objections/<int:objection_id>/review", methods=["POST"])
+@blp.route("/objections/<id:objection_id>/review", methods=["POST"])
 @reviewers
 @blp.response(200, ReviewObjectionSchema)
 def start_review(objection_id):
@@ -47,7 +47,7 @@ def start_review(objection_id):
     return case_log.view(OBJECTION, objections.start_review(objection_id, g.account.id), utcnow())
 
 
-@blp.route("/objections/<int:objection_id>/if-upheld")
+@blp.route("/objections/<id:objection_id>/if-upheld")
 @reviewers
 @blp.response(200, UpheldEffectsSchema)
 def if_upheld(objection_id):
@@ -55,7 +55,7 @@ def if_upheld(objection_id):
     return objections.upheld_effects(objections.get_objection(objection_id), today())
 
 
-@blp.route("/objections/<int:objection_id>/decision", methods=["POST"])
+@blp.route("/objections/<id:objection_id>/decision", methods=["POST"])
 @reviewers
 @blp.arguments(DecisionSchema)
 @blp.response(200, ReviewObjectionSchema)
@@ -67,14 +67,14 @@ def decide(body, objection_id):
     return case_log.view(OBJECTION, decided, utcnow())
 
 
-@blp.route("/objections/<int:objection_id>/close", methods=["POST"])
+@blp.route("/objections/<id:objection_id>/close", methods=["POST"])
 @reviewers
 @blp.response(200, ReviewObjectionSchema)
 def close_objection(objection_id):
     return case_log.view(OBJECTION, objections.close_objection(objection_id, g.account.id), utcnow())
 
 
-@blp.route("/objections/<int:objection_id>/evidence/<int:evidence_id>")
+@blp.route("/objections/<id:objection_id>/evidence/<id:evidence_id>")
 @reviewers
 def objection_evidence(objection_id, evidence_id):
     objections.get_objection(objection_id)
@@ -89,14 +89,14 @@ def complaint_queue(page, overdue, status=None):
     return case_log.review_queue(COMPLAINT, Complaint, status, overdue, utcnow(), page)
 
 
-@blp.route("/complaints/<int:complaint_id>")
+@blp.route("/complaints/<id:complaint_id>")
 @reviewers
 @blp.response(200, ReviewComplaintSchema)
 def complaint(complaint_id):
     return case_log.view(COMPLAINT, complaints.get_complaint(complaint_id), utcnow())
 
 
-@blp.route("/complaints/<int:complaint_id>/assign", methods=["POST"])
+@blp.route("/complaints/<id:complaint_id>/assign", methods=["POST"])
 @reviewers
 @blp.arguments(AssignSchema)
 @blp.response(200, ReviewComplaintSchema)
@@ -105,7 +105,7 @@ def assign(body, complaint_id):
                          utcnow())
 
 
-@blp.route("/complaints/<int:complaint_id>/reply", methods=["POST"])
+@blp.route("/complaints/<id:complaint_id>/reply", methods=["POST"])
 @reviewers
 @blp.arguments(ReplySchema)
 @blp.response(200, ReviewComplaintSchema)
@@ -114,14 +114,14 @@ def reply(body, complaint_id):
                          utcnow())
 
 
-@blp.route("/complaints/<int:complaint_id>/close", methods=["POST"])
+@blp.route("/complaints/<id:complaint_id>/close", methods=["POST"])
 @reviewers
 @blp.response(200, ReviewComplaintSchema)
 def close_complaint(complaint_id):
     return case_log.view(COMPLAINT, complaints.close_complaint(complaint_id, g.account.id), utcnow())
 
 
-@blp.route("/complaints/<int:complaint_id>/evidence/<int:evidence_id>")
+@blp.route("/complaints/<id:complaint_id>/evidence/<id:evidence_id>")
 @reviewers
 def complaint_evidence(complaint_id, evidence_id):
     complaints.get_complaint(complaint_id)

@@ -31,7 +31,7 @@ def list_measures(scenario=None, kind=None):
     return {"items": measures.catalogue(today(), scenario=scenario, kind=kind)}
 
 
-@blp.route("/measures/<int:measure_id>")
+@blp.route("/measures/<id:measure_id>")
 @blp.response(200, MeasureSchema)
 def get_measure(measure_id):
     """One measure, including a withdrawn one (shown with its status)."""

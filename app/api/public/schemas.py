@@ -2,7 +2,7 @@
 from marshmallow import Schema, fields, validate
 
 from app.domain.identity import SUBJECT_KINDS
-from app.domain.measures import SCENARIOS
+from app.domain.measures import SCENARIO_NAMES, SCENARIOS
 from app.http.schemas import RefSchema
 
 
@@ -31,7 +31,8 @@ class MeasureListSchema(Schema):
 
 
 class MeasureQuerySchema(Schema):
-    scenario = fields.String(metadata={"description": f"场景代码（{', '.join(SCENARIOS)}）或中文名（信易行…）"})
+    scenario = fields.String(validate=validate.OneOf([*SCENARIOS, *SCENARIO_NAMES]),
+                             metadata={"description": "场景代码（travel…）或中文名（信易行…）"})
     kind = fields.String(validate=validate.OneOf(SUBJECT_KINDS))
 
 

@@ -19,6 +19,7 @@ from app.extensions import limiter
 from app.http.auth import login_required, no_store
 from app.http.bodies import load
 from app.http.schemas import CredentialsSchema, PageQuerySchema
+from app.http.times import local_iso
 from app.models.scanning import IDEMPOTENCY_KEY_LENGTH
 from app.services import scanning, sessions
 
@@ -55,13 +56,13 @@ def verify_answer(result: scanning.Verification) -> dict[str, Any]:
                                                      "grade": subject.grade},
             "measures": [{"id": offer.id, "code": offer.code, "title": offer.title, "benefit": offer.benefit}
                          for offer in result.offers],
-            "token_expires_at": None if expires_at is None else expires_at.isoformat()}
+            "token_expires_at": None if expires_at is None else local_iso(expires_at)}
 
 
 def redeem_answer(redemption: scanning.Redeemed) -> dict[str, Any]:
     """RedeemResultSchema's answer, built by hand like verify's."""
     return {"redemption": {"id": redemption.id, "measure_id": redemption.measure_id, "benefit": redemption.benefit,
-                           "redeemed_at": redemption.redeemed_at.isoformat()}}
+                           "redeemed_at": local_iso(redemption.redeemed_at)}}
 
 
 @blp.route("/scan/verify", methods=["POST"])
@@ -94,8 +95,8 @@ def redeem(body):
     key = body.get("idempotency_key") or _header_key()
     if key is None:
         low, high = IDEMPOTENCY_KEY_LENGTH
-        raise DomainError("invalid_request",
-                          f"需要 {low}–{high} 个字符的幂等键（idempotency_key 或 Idempotency-Key 请求头）", status=400,
+        raise DomainError("idempotency_key_required",
+                          f"需要 {low}–{high} 个字符的幂等键（idempotency_key 或 Idempotency-Key 请求头）",
                           fields={"idempotency_key": f"必填，{low}–{high} 个字符"})
     redemption, replayed = scanning.redeem(body["token"], body["measure_id"], key, g.session.account_id,
                                            body["device"], utcnow(), today())

@@ -2,7 +2,7 @@
 from marshmallow import Schema, fields, validate
 
 from app.domain.identity import mask_name
-from app.http.schemas import Instant, TokenSchema, page_of
+from app.http.schemas import Id, Instant, TokenSchema, page_of
 from app.models.scanning import DEVICE_LENGTH, IDEMPOTENCY_KEY_LENGTH
 from app.services.qrcodes import MAX_TOKEN_LENGTH
 
@@ -55,7 +55,7 @@ class VerifyResultSchema(Schema):
 
 class RedeemRequestSchema(Schema):
     token = fields.String(required=True, validate=validate.Length(max=MAX_TOKEN_LENGTH))
-    measure_id = fields.Integer(required=True, strict=True)
+    measure_id = Id(required=True, strict=True)
     idempotency_key = fields.String(validate=validate.Length(*IDEMPOTENCY_KEY_LENGTH),
                                     metadata={"description": "or the Idempotency-Key header"})
     device = fields.String(load_default="", validate=validate.Length(max=DEVICE_LENGTH))

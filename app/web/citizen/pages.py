@@ -9,6 +9,7 @@ from app.domain.refusals import REFUSALS
 from app.errors import Forbidden
 from app.http.bodies import load
 from app.http.schemas import PageQuerySchema
+from app.http.times import local_iso
 from app.services import citizens, qrcodes
 from app.web.auth import current_session
 from app.web.citizen.access import SESSION_KEY, requires
@@ -38,7 +39,7 @@ def fresh_code():
     except Forbidden as refused:
         return jsonify(refusal=refused.code, message=refused.message), 403
     image = base64.b64encode(qrcodes.render_png(issued.token, scale=10)).decode()
-    return jsonify(token=issued.token, expires_at=issued.expires_at.isoformat(), ttl=issued.ttl,
+    return jsonify(token=issued.token, expires_at=local_iso(issued.expires_at), ttl=issued.ttl,
                    refresh_in=issued.refresh_in, image=f"data:image/png;base64,{image}")
 
 

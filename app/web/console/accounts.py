@@ -21,6 +21,6 @@ def create_account():
 
 @requires("admin")
 def set_account_active(account_id, active):
-    if account_id != g.account.id:
-        attempt(lambda: accounts.set_active(account_id, active, current_actor()), "已启用" if active else "已停用")
+    attempt(lambda: accounts.set_active(account_id, active, current_actor(), g.account.id),
+            "已启用" if active else "已停用")
     return redirect(url_for("console.account_list"))

@@ -3,11 +3,9 @@ from flask import Response, flash, g, redirect, render_template, request, url_fo
 
 from app.api.admin.schemas import DishonestyInputSchema, EntryExtensionSchema, ImportKindSchema, ReasonSchema
 from app.domain.dates import today
-from app.domain.lists import entry_status
 from app.domain.roles import REVIEWERS
-from app.errors import Forbidden
 from app.http.bodies import load_form
-from app.services import dishonesty, imports, lists, scanning, subjects
+from app.services import dishonesty, imports, lists, subjects
 from app.web.console.access import attempt, current_actor, requires
 
 
@@ -23,10 +21,9 @@ def search():
 
 @requires(*REVIEWERS)
 def subject(subject_id):
-    found = subjects.get_subject(subject_id)
-    return render_template("console/subject.html", subject=found, today=today(),
-                           entries=[(entry, entry_status(entry, today())) for entry in found.entries],
-                           attempts=scanning.subject_attempts(subject_id))
+    file = lists.subject_file(subject_id, today())
+    return render_template("console/subject.html", subject=file.subject, entries=file.entries, records=file.records,
+                           attempts=file.attempts)
 
 
 def _back_to_subject(subject_id: int):
@@ -74,22 +71,11 @@ def import_page():
         kind = load_form(ImportKindSchema())["kind"]
         upload = request.files.get("file")
         department = g.account.department_id if g.account.role == "reporter" else None
-        if kind == "dishonesty" and department is not None:
-            raise Forbidden("forbidden_role", "报送单位只能导入本单位的名单")
         if upload is None or not upload.filename:
             flash("请选择要上传的文件", "error")
         else:
-            report = _import(kind, upload.filename, upload.read(), department)
+            report = imports.import_file(kind, upload.filename, upload.read(), current_actor(), today(), department)
     return render_template("console/import.html", report=report)
-
-
-def _import(kind: str, filename: str, data: bytes, department: int | None) -> imports.ImportReport:
-    try:
-        if kind == "dishonesty":
-            return imports.import_dishonesty(filename, data, current_actor(), today())
-        return imports.import_list(filename, data, current_actor(), today(), department_id=department)
-    except imports.FileRefused as refused:
-        return refused.report
 
 
 @requires("admin", "reporter")

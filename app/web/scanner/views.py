@@ -59,7 +59,7 @@ def verify():
 def redeem():
     body = load(RedeemRequestSchema(), _json_body())
     if "idempotency_key" not in body:
-        raise DomainError("invalid_request", "缺少幂等键", status=400, fields={"idempotency_key": "必填"})
+        raise DomainError("idempotency_key_required", "缺少幂等键", fields={"idempotency_key": "必填"})
     redemption, replayed = scanning.redeem(body["token"], body["measure_id"], body["idempotency_key"], g.account.id,
                                            body["device"], utcnow(), today())
     return jsonify(redeem_answer(redemption)), 201, {"Idempotent-Replayed": "true" if replayed else "false"}
