@@ -1,11 +1,16 @@
-"""Who may act: account roles, the token audience each signs in to, and how an actor is written in the records."""
-ROLES = ("admin", "reviewer", "reporter", "staff")
-ROLE_NAMES = {"admin": "管理员", "reviewer": "审核员", "reporter": "报送单位", "staff": "柜台人员"}
+"""Who may act: account roles, the token audience each signs in to, and how an actor is written in the records.
+
+A partner unit's manager (实施单位管理员) signs in to the console like the credit office, but sees only their unit."""
+ROLES = ("admin", "reviewer", "reporter", "manager", "staff")
+ROLE_NAMES = {"admin": "管理员", "reviewer": "审核员", "reporter": "报送单位", "manager": "实施单位管理员",
+              "staff": "柜台人员"}
 AUDIENCES = ("citizen", "staff", "admin")
 # Staff and console accounts share the accounts table but never each other's audience.
-ROLE_AUDIENCE = {"staff": "staff", "admin": "admin", "reviewer": "admin", "reporter": "admin"}
+ROLE_AUDIENCE = {"staff": "staff", "admin": "admin", "reviewer": "admin", "reporter": "admin", "manager": "admin"}
 REVIEWERS = ("admin", "reviewer")
-CONSOLE_ROLES = ("admin", "reviewer", "reporter")
+CONSOLE_ROLES = ("admin", "reviewer", "reporter", "manager")
+# Roles that belong to one partner unit (实施单位): counter staff and the unit's own managers.
+VENUE_ROLES = ("staff", "manager")
 
 
 def actor(audience: str, principal_id: int) -> str:

@@ -13,7 +13,7 @@ from app.models.lists import Department
 
 
 class Account(db.Model):
-    """A staff member of a venue, a department reporter, a reviewer or an administrator."""
+    """Counter staff or a manager of a venue, a department reporter, a reviewer or an administrator."""
 
     __tablename__ = "accounts"
 
@@ -32,7 +32,7 @@ class Account(db.Model):
 
     __table_args__ = (
         one_of("role", ROLES, "role"),
-        sa.CheckConstraint("role != 'staff' OR venue_id IS NOT NULL", name="staff_has_venue"),
+        sa.CheckConstraint("role NOT IN ('staff', 'manager') OR venue_id IS NOT NULL", name="staff_has_venue"),
         sa.CheckConstraint("role != 'reporter' OR department_id IS NOT NULL", name="reporter_has_department"),
     )
 

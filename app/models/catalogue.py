@@ -51,3 +51,27 @@ class Measure(db.Model):
     lead_department: Mapped[Department | None] = relationship(lazy="joined")
 
     __table_args__ = (one_of("status", MEASURE_STATES, "status"),)
+
+
+CHANGE_STATES = ("pending", "approved", "rejected")
+
+
+class MeasureChange(db.Model):
+    """A partner unit's request to change one of its published measures: waits for the credit office's decision."""
+
+    __tablename__ = "measure_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    measure_id: Mapped[int] = mapped_column(sa.ForeignKey("measures.id"), index=True)
+    terms: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+    requested_by: Mapped[int] = mapped_column(sa.ForeignKey("accounts.id"))
+    requested_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
+    status: Mapped[str] = mapped_column(sa.String(16), default="pending", index=True)
+    decided_by: Mapped[int | None] = mapped_column(sa.ForeignKey("accounts.id"))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
+    decision_reason: Mapped[str | None] = mapped_column(sa.Text)
+
+    measure: Mapped[Measure] = relationship(lazy="joined")
+
+    __table_args__ = (one_of("status", CHANGE_STATES, "status"),)
