@@ -4,9 +4,11 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
+from app.domain.dates import local_date, utcnow
 from app.extensions import db
-from app.models import Account, AuditEvent, Measure, Redemption, ScanAttempt, Subject
-from app.services import stats
+from app.models import Account, AuditEvent, DailyAttempts, DailyRedemptions, Measure, Redemption, ScanAttempt, Subject
+from app.services import rollups, stats
+from tests.helpers import race
 
 UTC = dt.UTC
 LAST_SECOND_OF_NOV_10 = dt.datetime(2026, 11, 10, 15, 59, 59, tzinfo=UTC)  # 23:59:59 in Beijing
@@ -130,3 +132,34 @@ def test_export_scoped_to_a_venue_is_audited_with_it(counter):
     assert len(lines) == 2 and "阳江市图书馆" in lines[1] and "李*" in lines[1]
     event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "export.redemptions"))
     assert event.details == {"start": "2026-11-10", "end": "2026-11-12", "venue_id": venue_id(counter, "LIB")}
+
+
+def test_closed_days_come_from_the_roll_ups_and_today_from_the_rows(counter):
+    today = local_date(utcnow())
+    wang = counter.subject("王今天")
+    counter.redeem("XY-XING-01", wang, utcnow())
+    counter.attempt("BUS", utcnow(), "token_used")
+    db.session.commit()
+    start = dt.date(2026, 11, 10)
+    first = stats.totals(start, today)
+    assert rollups.rolled_through() == rollups.last_closed_day(utcnow())
+    assert db.session.scalar(sa.select(sa.func.sum(DailyRedemptions.redemptions))) == 4
+    assert first == stats.Totals(redemptions=5, citizens=3, attempts=11, refusals=6, refusal_rate=6 / 11)
+    assert stats.totals(start, today) == first  # rolled once, counted once
+    assert stats.redemptions_by_day(today, today) == {"travel": {today: 1}}
+    assert stats.refusals_by_reason(start, today, venue_id(counter, "BUS")) == [("token_expired", 2),
+                                                                               ("token_used", 1)]
+    assert [(row.code, row.redemptions) for row in stats.by_measure(start, today)] == [("XY-XING-01", 4),
+                                                                                      ("XY-YUE-01", 1)]
+    assert stats.by_venue(start, today)[0] == stats.VenueRow(venue_id(counter, "BUS"), "阳江市公共汽车有限公司",
+                                                             4, 3, 3)
+
+
+def test_two_processes_rolling_up_at_once_count_each_day_once(counter, database_url):
+    def roll_up():
+        return str(rollups.roll_up(utcnow()))
+
+    outcomes = race(database_url, roll_up, [(), (), ()])
+    assert set(outcomes) == {str(rollups.last_closed_day(utcnow()))}
+    assert db.session.scalar(sa.select(sa.func.sum(DailyRedemptions.redemptions))) == 4
+    assert db.session.scalar(sa.select(sa.func.sum(DailyAttempts.attempts))) == 9

@@ -4,6 +4,7 @@ from app.models.audit import AuditEvent
 from app.models.cases import CaseEvent, Complaint, Evidence, Message, Objection
 from app.models.catalogue import Measure, MeasureChange, Venue
 from app.models.lists import Department, DishonestyRecord, ImportBatch, ListCategory, ListEntry, Subject
+from app.models.rollups import DailyAttempts, DailyRedemptions, DailyVenueCitizens, RolledDay  # noqa: F401
 from app.models.scanning import Redemption, ScanAttempt
 
 __all__ = ["AccessToken", "Account", "AuditEvent", "CaseEvent", "Complaint", "DishonestyRecord", "Department",

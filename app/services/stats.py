@@ -1,8 +1,10 @@
 """Programme statistics for the dashboards, and the redemption export (the feedback to the provincial platform).
 
-Everything is counted by the database, grouped by Beijing calendar day in SQL; no statistic loads rows into Python.
+Everything is counted by the database, never by loading rows: closed Beijing days from the daily roll-ups
+(app.services.rollups, which survive the purge), the days since from the rows, grouped by Beijing day in SQL.
 """
 import datetime as dt
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -10,12 +12,14 @@ import sqlalchemy as sa
 
 from app.db.days import beijing_day
 from app.domain.cases import COMPLAINT, OBJECTION, OPEN_STATES
-from app.domain.dates import LOCAL_TZ
+from app.domain.dates import LOCAL_TZ, utcnow
 from app.domain.identity import KIND_NAMES, mask_name
 from app.domain.measures import SCENARIOS
 from app.extensions import db
 from app.models import Complaint, Measure, Objection, Redemption, ScanAttempt, Subject, Venue
-from app.services import audit
+from app.models.rollups import DailyAttempts, DailyRedemptions, DailyVenueCitizens, RolledDay
+from app.services import audit, rollups
+from app.services.rollups import utc_bounds
 from app.services.spreadsheets import csv_lines
 
 EXPORT_HEADER = ["核销编号", "核销时间", "场景", "激励措施编码", "激励措施", "实施单位", "主体类型", "主体名称（脱敏）",
@@ -51,81 +55,164 @@ class MeasureRow:
     redemptions: int
 
 
-def _utc_bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    """Beijing calendar days start..end (inclusive) as a half-open UTC interval."""
-    begin = dt.datetime.combine(start, dt.time(), tzinfo=LOCAL_TZ)
-    finish = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), tzinfo=LOCAL_TZ)
-    return begin.astimezone(dt.UTC), finish.astimezone(dt.UTC)
-
-
 def _redemptions(start: dt.date, end: dt.date, venue_id: int | None) -> list[sa.ColumnElement]:
-    begin, finish = _utc_bounds(start, end)
+    begin, finish = utc_bounds(start, end)
     where = [Redemption.redeemed_at >= begin, Redemption.redeemed_at < finish]
     return where + ([Redemption.venue_id == venue_id] if venue_id is not None else [])
 
 
 def _attempts(start: dt.date, end: dt.date, venue_id: int | None) -> list[sa.ColumnElement]:
-    begin, finish = _utc_bounds(start, end)
+    begin, finish = utc_bounds(start, end)
     where = [ScanAttempt.at >= begin, ScanAttempt.at < finish]
     return where + ([ScanAttempt.venue_id == venue_id] if venue_id is not None else [])
+
+
+def _rolled(model, start: dt.date, end: dt.date, venue_id: int | None) -> list[sa.ColumnElement]:
+    where = [model.day >= start, model.day <= end]
+    return where + ([model.venue_id == venue_id] if venue_id is not None else [])
 
 
 _REFUSED = sa.func.coalesce(sa.func.sum(sa.case((ScanAttempt.valid.is_(False), 1), else_=0)), 0)
 
 
+def _sum(column: sa.ColumnElement) -> sa.ColumnElement:
+    return sa.func.coalesce(sa.func.sum(column), 0)
+
+
+@dataclass(frozen=True)
+class _Split:
+    """A range cut where the roll-ups end: closed days read from them, later days counted from the rows."""
+
+    rolled: tuple[dt.date, dt.date] | None
+    live: tuple[dt.date, dt.date] | None
+
+
+def _split(start: dt.date, end: dt.date) -> _Split:
+    through = rollups.roll_up(utcnow())
+    if through is None or through < start:
+        return _Split(None, (start, end))
+    if through >= end:
+        return _Split((start, end), None)
+    return _Split((start, through), (through + dt.timedelta(days=1), end))
+
+
+def _summed(*queries: sa.Select | None) -> Counter:
+    """{key: total} over queries each giving (key..., count) rows."""
+    summed: Counter = Counter()
+    for query in queries:
+        if query is not None:
+            for *key, count in db.session.execute(query):
+                summed[key[0] if len(key) == 1 else tuple(key)] += int(count or 0)
+    return summed
+
+
+def _purged_days(model, start: dt.date, end: dt.date) -> list[sa.ColumnElement]:
+    return [RolledDay.purged, RolledDay.day == model.day, RolledDay.day >= start, RolledDay.day <= end]
+
+
+def _citizens(start: dt.date, end: dt.date, venue_id: int | None) -> int:
+    """Distinct subjects served: exact over the redemptions still held, plus each purged day's own count."""
+    held = db.session.scalar(sa.select(sa.func.count(sa.distinct(Redemption.subject_id)))
+                             .where(*_redemptions(start, end, venue_id)))
+    if venue_id is None:
+        purged = sa.select(_sum(RolledDay.citizens)).where(*_purged_days(RolledDay, start, end))
+    else:
+        purged = sa.select(_sum(DailyVenueCitizens.citizens)).where(
+            DailyVenueCitizens.venue_id == venue_id, *_purged_days(DailyVenueCitizens, start, end))
+    return held + int(db.session.scalar(purged))
+
+
+def _citizens_by_venue(start: dt.date, end: dt.date) -> Counter:
+    return _summed(sa.select(Redemption.venue_id, sa.func.count(sa.distinct(Redemption.subject_id)))
+                   .where(*_redemptions(start, end, None)).group_by(Redemption.venue_id),
+                   sa.select(DailyVenueCitizens.venue_id, _sum(DailyVenueCitizens.citizens))
+                   .where(*_purged_days(DailyVenueCitizens, start, end)).group_by(DailyVenueCitizens.venue_id))
+
+
 def totals(start: dt.date, end: dt.date, venue_id: int | None = None) -> Totals:
     """Redemptions, distinct citizens, attempts and refusals over Beijing days start..end, at one venue or all."""
-    redemptions, citizens = db.session.execute(
-        sa.select(sa.func.count(), sa.func.count(sa.distinct(Redemption.subject_id)))
-        .where(*_redemptions(start, end, venue_id))).one()
-    attempts, refusals = db.session.execute(
-        sa.select(sa.func.count(), _REFUSED).where(*_attempts(start, end, venue_id))).one()
-    return Totals(redemptions, citizens, attempts, int(refusals), refusals / attempts if attempts else None)
+    split = _split(start, end)
+    redemptions = attempts = refusals = 0
+    if split.rolled:
+        redemptions += db.session.scalar(sa.select(_sum(DailyRedemptions.redemptions))
+                                         .where(*_rolled(DailyRedemptions, *split.rolled, venue_id)))
+        counted = db.session.execute(sa.select(_sum(DailyAttempts.attempts), _sum(DailyAttempts.refusals))
+                                     .where(*_rolled(DailyAttempts, *split.rolled, venue_id))).one()
+        attempts, refusals = attempts + counted[0], refusals + counted[1]
+    if split.live:
+        redemptions += db.session.scalar(sa.select(sa.func.count()).where(*_redemptions(*split.live, venue_id)))
+        counted = db.session.execute(sa.select(sa.func.count(), _REFUSED)
+                                     .where(*_attempts(*split.live, venue_id))).one()
+        attempts, refusals = attempts + counted[0], refusals + counted[1]
+    return Totals(int(redemptions), _citizens(start, end, venue_id), int(attempts), int(refusals),
+                  refusals / attempts if attempts else None)
 
 
 def redemptions_by_day(start: dt.date, end: dt.date, venue_id: int | None = None) -> dict[str, dict[dt.date, int]]:
     """{scenario: {Beijing day: count}} for every day of the range (zeros included), scenarios sorted."""
-    day = beijing_day(Redemption.redeemed_at)
-    rows = db.session.execute(
-        sa.select(Measure.scenario, day, sa.func.count()).join(Measure, Redemption.measure_id == Measure.id)
-        .where(*_redemptions(start, end, venue_id)).group_by(Measure.scenario, day))
+    split, day = _split(start, end), beijing_day(Redemption.redeemed_at)
+    counted = _summed(
+        split.rolled and sa.select(Measure.scenario, DailyRedemptions.day, _sum(DailyRedemptions.redemptions))
+        .join(Measure, DailyRedemptions.measure_id == Measure.id)
+        .where(*_rolled(DailyRedemptions, *split.rolled, venue_id)).group_by(Measure.scenario, DailyRedemptions.day),
+        split.live and sa.select(Measure.scenario, day, sa.func.count())
+        .join(Measure, Redemption.measure_id == Measure.id).where(*_redemptions(*split.live, venue_id))
+        .group_by(Measure.scenario, day))
     days = [start + dt.timedelta(days=offset) for offset in range((end - start).days + 1)]
-    counts: dict[str, dict[dt.date, int]] = {}
-    for scenario, on, count in rows:
-        counts.setdefault(scenario, dict.fromkeys(days, 0))[on] = count
-    return dict(sorted(counts.items()))
+    series: dict[str, dict[dt.date, int]] = {}
+    for (scenario, on), count in counted.items():
+        series.setdefault(scenario, dict.fromkeys(days, 0))[on] = count
+    return dict(sorted(series.items()))
 
 
 def by_venue(start: dt.date, end: dt.date) -> list[VenueRow]:
     """Every venue with any scan or redemption in the range, busiest first."""
-    served = {venue_id: (count, citizens) for venue_id, count, citizens in db.session.execute(
-        sa.select(Redemption.venue_id, sa.func.count(), sa.func.count(sa.distinct(Redemption.subject_id)))
-        .where(*_redemptions(start, end, None)).group_by(Redemption.venue_id))}
-    refused = dict(db.session.execute(sa.select(ScanAttempt.venue_id, _REFUSED)
-                                      .where(*_attempts(start, end, None)).group_by(ScanAttempt.venue_id)).all())
-    names = dict(db.session.execute(sa.select(Venue.id, Venue.name).where(Venue.id.in_(served.keys() | refused.keys())))
-                 .all())
-    rows = [VenueRow(venue_id, names[venue_id], *served.get(venue_id, (0, 0)), int(refused.get(venue_id, 0)))
-            for venue_id in names]
+    split = _split(start, end)
+    served = _summed(
+        split.rolled and sa.select(DailyRedemptions.venue_id, _sum(DailyRedemptions.redemptions))
+        .where(*_rolled(DailyRedemptions, *split.rolled, None)).group_by(DailyRedemptions.venue_id),
+        split.live and sa.select(Redemption.venue_id, sa.func.count())
+        .where(*_redemptions(*split.live, None)).group_by(Redemption.venue_id))
+    scanned, refused = Counter(), Counter()
+    for query in (split.rolled and sa.select(DailyAttempts.venue_id, _sum(DailyAttempts.attempts),
+                                             _sum(DailyAttempts.refusals))
+                  .where(*_rolled(DailyAttempts, *split.rolled, None)).group_by(DailyAttempts.venue_id),
+                  split.live and sa.select(ScanAttempt.venue_id, sa.func.count(), _REFUSED)
+                  .where(*_attempts(*split.live, None)).group_by(ScanAttempt.venue_id)):
+        for venue, attempts, refusals in db.session.execute(query) if query is not None else ():
+            scanned[venue] += int(attempts)
+            refused[venue] += int(refusals)
+    active = {venue for venue, count in (served + scanned).items() if count}
+    citizens = _citizens_by_venue(start, end) if active else Counter()
+    names = dict(db.session.execute(sa.select(Venue.id, Venue.name).where(Venue.id.in_(active))).all())
+    rows = [VenueRow(venue, names[venue], served[venue], citizens[venue], refused[venue]) for venue in active]
     return sorted(rows, key=lambda row: (-row.redemptions, row.name))
 
 
 def by_measure(start: dt.date, end: dt.date, venue_id: int | None = None) -> list[MeasureRow]:
     """Every measure redeemed in the range with its count, most redeemed first."""
-    count = sa.func.count().label("redemptions")
-    rows = db.session.execute(
-        sa.select(Measure.id, Measure.code, Measure.title, Measure.scenario, count)
-        .join(Redemption, Redemption.measure_id == Measure.id).where(*_redemptions(start, end, venue_id))
-        .group_by(Measure.id, Measure.code, Measure.title, Measure.scenario).order_by(count.desc(), Measure.code))
-    return [MeasureRow(*row) for row in rows]
+    split = _split(start, end)
+    counted = _summed(
+        split.rolled and sa.select(DailyRedemptions.measure_id, _sum(DailyRedemptions.redemptions))
+        .where(*_rolled(DailyRedemptions, *split.rolled, venue_id)).group_by(DailyRedemptions.measure_id),
+        split.live and sa.select(Redemption.measure_id, sa.func.count())
+        .where(*_redemptions(*split.live, venue_id)).group_by(Redemption.measure_id))
+    measures = db.session.execute(sa.select(Measure.id, Measure.code, Measure.title, Measure.scenario)
+                                  .where(Measure.id.in_([measure for measure, count in counted.items() if count])))
+    rows = [MeasureRow(*measure, counted[measure.id]) for measure in measures]
+    return sorted(rows, key=lambda row: (-row.redemptions, row.code))
 
 
 def refusals_by_reason(start: dt.date, end: dt.date, venue_id: int | None = None) -> list[tuple[str, int]]:
     """[(reason code, count)] of the refused attempts in the range, most frequent first."""
-    count = sa.func.count()
-    return [(reason, number) for reason, number in db.session.execute(
-        sa.select(ScanAttempt.reason, count).where(ScanAttempt.valid.is_(False), *_attempts(start, end, venue_id))
-        .group_by(ScanAttempt.reason).order_by(count.desc(), ScanAttempt.reason))]
+    split = _split(start, end)
+    counted = _summed(
+        split.rolled and sa.select(DailyAttempts.reason, _sum(DailyAttempts.refusals))
+        .where(DailyAttempts.refusals > 0, *_rolled(DailyAttempts, *split.rolled, venue_id))
+        .group_by(DailyAttempts.reason),
+        split.live and sa.select(ScanAttempt.reason, sa.func.count())
+        .where(ScanAttempt.valid.is_(False), *_attempts(*split.live, venue_id)).group_by(ScanAttempt.reason))
+    return sorted(((reason, count) for reason, count in counted.items() if count), key=lambda item: (-item[1], item[0]))
 
 
 def cases_by_status(now: dt.datetime) -> dict[str, list[tuple[str, int, int]]]:

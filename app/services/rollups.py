@@ -1,0 +1,87 @@
+"""Daily roll-ups of the scan log, filled for each Beijing day once it has closed.
+
+Every attempt and redemption is stamped with the server's clock when it is written, so a day's rows are final once
+the day is over (plus a margin for requests still committing at midnight). The statistics read closed days from
+here, which keeps a year's dashboard as cheap as a month's, and the purge keeps these counts when it removes the rows.
+"""
+import datetime as dt
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from app.db.days import beijing_day
+from app.domain.dates import LOCAL_TZ
+from app.extensions import db
+from app.models import Redemption, ScanAttempt
+from app.models.rollups import DailyAttempts, DailyRedemptions, DailyVenueCitizens, RolledDay
+
+# A request stamped just before midnight may still be committing just after it.
+SETTLE = dt.timedelta(minutes=10)
+
+
+def utc_bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """Beijing calendar days start..end (inclusive) as a half-open UTC interval."""
+    begin = dt.datetime.combine(start, dt.time(), tzinfo=LOCAL_TZ)
+    finish = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), tzinfo=LOCAL_TZ)
+    return begin.astimezone(dt.UTC), finish.astimezone(dt.UTC)
+
+
+def last_closed_day(now: dt.datetime) -> dt.date:
+    """The latest Beijing day whose rows can no longer change."""
+    return (now - SETTLE).astimezone(LOCAL_TZ).date() - dt.timedelta(days=1)
+
+
+def rolled_through() -> dt.date | None:
+    """The last day in the roll-ups (every earlier day is there too)."""
+    return db.session.scalar(sa.select(sa.func.max(RolledDay.day)))
+
+
+def _first_day() -> dt.date | None:
+    first = db.session.scalar(sa.select(sa.func.min(ScanAttempt.at)))
+    return first.astimezone(LOCAL_TZ).date() if first else None
+
+
+def roll_up(now: dt.datetime, through: dt.date | None = None) -> dt.date | None:
+    """Roll up every closed day (up to `through`) not yet rolled up; returns the last day rolled up.
+
+    Commits its own work. Two processes rolling up the same days at once collide on the day's key: the loser rolls
+    back and finds the winner's.
+    """
+    done = rolled_through()
+    last = min(last_closed_day(now), through or dt.date.max)
+    first = done + dt.timedelta(days=1) if done else (_first_day() or last)
+    if first > last:
+        return done
+    try:
+        _insert(first, last, now)
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        return rolled_through()
+    return last
+
+
+def _insert(first: dt.date, last: dt.date, now: dt.datetime) -> None:
+    begin, finish = utc_bounds(first, last)
+    in_range = [Redemption.redeemed_at >= begin, Redemption.redeemed_at < finish]
+    day = beijing_day(Redemption.redeemed_at)
+    citizens = dict(db.session.execute(sa.select(day, sa.func.count(sa.distinct(Redemption.subject_id)))
+                                       .where(*in_range).group_by(day)).all())
+    db.session.execute(sa.insert(RolledDay), [
+        {"day": first + dt.timedelta(days=offset), "citizens": citizens.get(first + dt.timedelta(days=offset), 0),
+         "purged": False, "rolled_at": now} for offset in range((last - first).days + 1)])
+    db.session.execute(sa.insert(DailyRedemptions).from_select(
+        ["day", "venue_id", "measure_id", "redemptions"],
+        sa.select(day, Redemption.venue_id, Redemption.measure_id, sa.func.count())
+        .where(*in_range).group_by(day, Redemption.venue_id, Redemption.measure_id)))
+    db.session.execute(sa.insert(DailyVenueCitizens).from_select(
+        ["day", "venue_id", "citizens"],
+        sa.select(day, Redemption.venue_id, sa.func.count(sa.distinct(Redemption.subject_id)))
+        .where(*in_range).group_by(day, Redemption.venue_id)))
+    scanned = beijing_day(ScanAttempt.at)
+    db.session.execute(sa.insert(DailyAttempts).from_select(
+        ["day", "venue_id", "reason", "attempts", "refusals"],
+        sa.select(scanned, ScanAttempt.venue_id, ScanAttempt.reason, sa.func.count(),
+                  sa.func.sum(sa.case((ScanAttempt.valid.is_(False), 1), else_=0)))
+        .where(ScanAttempt.at >= begin, ScanAttempt.at < finish).group_by(scanned, ScanAttempt.venue_id,
+                                                                         ScanAttempt.reason)))
