@@ -23,7 +23,7 @@ def _print_report(report: ImportReport) -> None:
                f"更新 {report.updated}，未变 {report.unchanged}，拒绝 {report.refused}"
                + (f"，批次 #{report.batch_id}" if report.batch_id else "（无变更，未建批次）"))
     for error in report.errors:
-        click.echo(f"  第 {error['row']} 行 [{error['column'] or '-'}] {error['code']}: {error['message']}", err=True)
+        click.echo(f"  第 {error['row']} 行 [{error['header'] or '-'}] {error['code']}: {error['message']}", err=True)
 
 
 def _run_import(import_function, path: str, as_json: bool) -> None:
@@ -109,7 +109,17 @@ def create_staff_command(username: str, venue_id: int, password: str) -> None:
     click.echo(f"柜台人员 {account.username} 已创建（#{account.id}，{account.venue.name}）")
 
 
+@click.command("create-manager")
+@click.argument("username")
+@click.option("--venue", "venue_id", type=int, required=True, help="The partner unit's (venue's) id.")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+def create_manager_command(username: str, venue_id: int, password: str) -> None:
+    """Create a partner unit's manager (实施单位管理员), who runs that unit's measures and counter staff."""
+    account = _create_account(username, password, "manager", venue_id)
+    click.echo(f"实施单位管理员 {account.username} 已创建（#{account.id}，{account.venue.name}）")
+
+
 def register(app: Flask) -> None:
     for command in (import_list_command, import_dishonesty_command, seed_demo_command,
-                    create_admin_command, create_staff_command):
+                    create_admin_command, create_staff_command, create_manager_command):
         app.cli.add_command(command)

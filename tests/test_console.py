@@ -128,7 +128,7 @@ def test_reporter_imports_only_their_departments_categories(client, people, toda
     page = client.post("/admin/import", data={"csrf_token": _csrf(client, "/admin/import"),
                                               "file": (BytesIO(csv), "list.csv")},
                        content_type="multipart/form-data").get_data(as_text=True)
-    assert "新增 <b>1</b>" in page and "category_not_allowed" in page
+    assert "新增 <b>1</b>" in page and "不由本单位报送" in page
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ListEntry)) == 1
 
 
@@ -139,7 +139,7 @@ def test_admin_revokes_an_entry_with_a_reason(client, people, today):
     page_url = f"/admin/subjects/{subject.id}"
     url = f"{page_url}/entries/{subject.entries[0].id}/revoke"
     data = {"csrf_token": _csrf(client, page_url), "reason": "  "}
-    assert "reason：至少 1 个字符" in client.post(url, data=data, follow_redirects=True).get_data(as_text=True)
+    assert "理由：至少 1 个字符" in client.post(url, data=data, follow_redirects=True).get_data(as_text=True)
     assert db.session.get(ListEntry, subject.entries[0].id).status == "active"  # a reason is required
     data["reason"] = "荣誉称号被撤销"
     page = client.post(url, data=data, follow_redirects=True).get_data(as_text=True)
@@ -214,18 +214,21 @@ def test_export_is_csv_with_masked_personal_data(client, people):
 
 
 @pytest.mark.parametrize("fields, message", [
-    ({"code": ""}, "code：必填"),
+    ({"code": ""}, "编码：必填"),
     ({"code": "XY-XING-01"}, "编码不能与已有激励措施重复"),
-    ({"valid_from": "2026-13-01"}, "valid_from：日期格式应为 YYYY-MM-DD"),
-    ({"min_grade": "ZZZ"}, "min_grade：可选"),
-    ({"benefit": "{not json"}, "优惠内容须为 JSON 对象"),
+    ({"valid_from": "2026-13-01"}, "生效日期：日期格式应为 YYYY-MM-DD"),
+    ({"min_grade": "ZZZ"}, "最低信用等级：可选"),
+    ({"benefit_type": "pay_percent", "benefit_value": "12"}, "第1行：打折收费须在 0.1–9.9 折之间"),
+    ({"benefit_type": "books", "benefit_value": "三本"}, "第1行：可借数量（额外额度）须填数字"),
+    ({"benefit_grade": "A", "benefit_type": "books", "benefit_value": "3", "cap_type": "free", "cap_value": "1"},
+     "上限第1行：只有数值类优惠可以设上限"),
     ({"valid_from": "2026-01-01", "valid_to": "2026-12-31"}, "不少于两年"),
 ])
 def test_bad_measure_applications_are_refused_with_a_message(client, people, catalogue, fields, message):
     _login(client, "admin")
     before = db.session.scalar(sa.select(sa.func.count()).select_from(Measure))
     form = {"csrf_token": _csrf(client, "/admin/measures/new"), "code": "XY-NEW-01", "title": "新措施",
-            "scenario": "travel", "provider_id": catalogue["BUS"].id, "kinds": "person", "benefit": "{}"} | fields
+            "scenario": "travel", "provider_id": catalogue["BUS"].id, "kinds": "person"} | fields
     page = client.post("/admin/measures/new", data=form).get_data(as_text=True)
     assert message in page
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Measure)) == before
@@ -235,9 +238,9 @@ def test_an_edit_keeps_the_measure_rules(client, people):
     _login(client, "admin")
     measure = db.session.scalar(sa.select(Measure).where(Measure.code == "XY-YUE-01"))
     url = f"/admin/measures/{measure.id}"
-    page = client.post(url, data={"csrf_token": _csrf(client, url), "title": measure.title, "benefit": "{}",
+    page = client.post(url, data={"csrf_token": _csrf(client, url), "title": measure.title,
                                   "min_grade": "ZZZ"}).get_data(as_text=True)
-    assert "min_grade：可选" in page
+    assert "最低信用等级：可选" in page
     db.session.expire_all()
     assert db.session.get(Measure, measure.id).min_grade is None
 
@@ -260,6 +263,6 @@ def test_audit_log_filters_by_actor_and_action(client, people, today):
     list_identity(identity(55, name="审计者"), today)
     _login(client, "admin")
     page = client.get("/admin/audit?action=import.").get_data(as_text=True)
-    assert "import.list" in page and "account.create" not in page
+    assert "导入了名单文件 t.csv" in page and "创建了" not in page
     page = client.get("/admin/audit?actor=nobody").get_data(as_text=True)
     assert "没有记录" in page

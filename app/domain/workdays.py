@@ -27,3 +27,19 @@ def due_at(submitted: dt.datetime, working_days: int) -> dt.datetime:
         counted += is_working_day(day)
     end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=LOCAL_TZ)
     return end.astimezone(dt.UTC)
+
+
+def last_day(due: dt.datetime) -> dt.date:
+    """The Beijing day a deadline ends with (a deadline is 24:00, i.e. 00:00 of the day after)."""
+    return (due.astimezone(LOCAL_TZ) - dt.timedelta(microseconds=1)).date()
+
+
+def working_days_left(due: dt.datetime, now: dt.datetime) -> int:
+    """Working days from today to the deadline's last day, both counted; 0 once the deadline has passed."""
+    if now >= due:
+        return 0
+    day, end, left = now.astimezone(LOCAL_TZ).date(), last_day(due), 0
+    while day <= end:
+        left += is_working_day(day)
+        day += dt.timedelta(days=1)
+    return left

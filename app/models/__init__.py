@@ -8,5 +8,5 @@ from app.models.rollups import DailyAttempts, DailyRedemptions, DailyVenueCitize
 from app.models.scanning import Redemption, ScanAttempt
 
 __all__ = ["AccessToken", "Account", "AuditEvent", "CaseEvent", "Complaint", "DishonestyRecord", "Department",
-           "Evidence", "ImportBatch", "ListCategory", "ListEntry", "Measure", "MeasureChange", "Message", "Objection", "Redemption",
-           "ScanAttempt", "Subject", "Venue"]
+           "Evidence", "ImportBatch", "ListCategory", "ListEntry", "Measure", "MeasureChange", "Message", "Objection",
+           "Redemption", "ScanAttempt", "Subject", "Venue"]

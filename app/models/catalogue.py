@@ -7,7 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db.types import JSONType, Timestamp, one_of
 from app.domain.dates import utcnow
-from app.domain.measures import MEASURE_STATES
+from app.domain.measures import CHANGE_REQUESTED, CHANGE_STATUS_NAMES, MEASURE_STATES
 from app.extensions import db
 from app.models.lists import Department
 
@@ -53,7 +53,6 @@ class Measure(db.Model):
     __table_args__ = (one_of("status", MEASURE_STATES, "status"),)
 
 
-CHANGE_STATES = ("pending", "approved", "rejected")
 
 
 class MeasureChange(db.Model):
@@ -67,11 +66,11 @@ class MeasureChange(db.Model):
     note: Mapped[str] = mapped_column(sa.Text, default="")
     requested_by: Mapped[int] = mapped_column(sa.ForeignKey("accounts.id"))
     requested_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
-    status: Mapped[str] = mapped_column(sa.String(16), default="pending", index=True)
+    status: Mapped[str] = mapped_column(sa.String(16), default=CHANGE_REQUESTED, index=True)
     decided_by: Mapped[int | None] = mapped_column(sa.ForeignKey("accounts.id"))
     decided_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
     decision_reason: Mapped[str | None] = mapped_column(sa.Text)
 
     measure: Mapped[Measure] = relationship(lazy="joined")
 
-    __table_args__ = (one_of("status", CHANGE_STATES, "status"),)
+    __table_args__ = (one_of("status", CHANGE_STATUS_NAMES, "status"),)

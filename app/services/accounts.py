@@ -1,12 +1,16 @@
-"""Staff, reporter, reviewer and administrator accounts with hashed passwords."""
+"""Accounts with hashed passwords: the credit office's, departments' reporters, and partner units' staff and managers.
+
+A partner unit's manager acts only on their own unit's counter staff: the `venue_id` scope of the calls below."""
+import datetime as dt
+
 import sqlalchemy as sa
 from flask import current_app
 from werkzeug.security import generate_password_hash
 
-from app.domain.roles import REVIEWERS
+from app.domain.roles import REVIEWERS, VENUE_ROLES
 from app.errors import Conflict, NotFound
 from app.extensions import db
-from app.models import Account, Department, Venue
+from app.models import AccessToken, Account, Department, Venue
 from app.services import audit
 
 MIN_PASSWORD_LENGTH = 8
@@ -14,16 +18,16 @@ MIN_PASSWORD_LENGTH = 8
 
 def create_account(username: str, password: str, role: str, actor: str, *, venue_id: int | None = None,
                    department_id: int | None = None, display_name: str = "") -> Account:
-    """Create an account (fields checked at the edge); staff belong to a venue, reporters to a department."""
-    if role == "staff" and (venue_id is None or db.session.get(Venue, venue_id) is None):
+    """Create an account (fields checked at the edge); staff and managers belong to a venue, reporters to a
+    department."""
+    if role in VENUE_ROLES and (venue_id is None or db.session.get(Venue, venue_id) is None):
         raise NotFound("venue_not_found", "实施单位不存在")
     if role == "reporter" and (department_id is None or db.session.get(Department, department_id) is None):
         raise NotFound("department_not_found", "报送单位不存在")
     if db.session.scalar(sa.select(Account.id).where(Account.username == username)):
         raise Conflict("username_taken", "用户名已存在")
-    method = current_app.config["PASSWORD_HASH_METHOD"]
-    account = Account(username=username, password_hash=generate_password_hash(password, method=method), role=role,
-                      venue_id=venue_id if role == "staff" else None,
+    account = Account(username=username, password_hash=_hash(password), role=role,
+                      venue_id=venue_id if role in VENUE_ROLES else None,
                       department_id=department_id if role == "reporter" else None,
                       display_name=display_name or username)
     db.session.add(account)
@@ -33,19 +37,23 @@ def create_account(username: str, password: str, role: str, actor: str, *, venue
     return account
 
 
-def get_account(account_id: int) -> Account:
+def _hash(password: str) -> str:
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+
+
+def get_account(account_id: int, venue_id: int | None = None) -> Account:
+    """An account; with `venue_id`, only counter staff of that unit (a manager's reach) — anyone else is not found."""
     account = db.session.get(Account, account_id)
-    if account is None:
+    if account is None or (venue_id is not None and (account.role != "staff" or account.venue_id != venue_id)):
         raise NotFound("account_not_found", "账号不存在")
     return account
 
 
-def set_active(account_id: int, active: bool, actor: str, acting_account_id: int | None = None) -> Account:
+def set_active(account_id: int, active: bool, actor: str, acting_account_id: int | None = None,
+               venue_id: int | None = None) -> Account:
     """Disable or re-enable an account; a disabled account's tokens fail on their next request. Nobody disables
     their own account (the last administrator would lock the office out)."""
-    account = db.session.get(Account, account_id)
-    if account is None:
-        raise NotFound("account_not_found", "账号不存在")
+    account = get_account(account_id, venue_id)
     if not active and account_id == acting_account_id:
         raise Conflict("cannot_disable_self", "不能停用自己的账号")
     account.active = active
@@ -54,8 +62,24 @@ def set_active(account_id: int, active: bool, actor: str, acting_account_id: int
     return account
 
 
-def all_accounts() -> list[Account]:
-    return db.session.scalars(sa.select(Account).order_by(Account.role, Account.username)).all()
+def reset_password(account_id: int, password: str, actor: str, now: dt.datetime,
+                   venue_id: int | None = None) -> Account:
+    """Set a new password (length checked at the edge) and end every session signed in with the old one."""
+    account = get_account(account_id, venue_id)
+    account.password_hash = _hash(password)
+    db.session.execute(sa.update(AccessToken).where(AccessToken.account_id == account.id,
+                                                    AccessToken.revoked_at.is_(None)).values(revoked_at=now))
+    audit.record(actor, "account.reset_password", "account", account.id)
+    db.session.commit()
+    return account
+
+
+def all_accounts(venue_id: int | None = None) -> list[Account]:
+    """Every account, or with `venue_id` the counter staff of that unit."""
+    query = sa.select(Account).order_by(Account.role, Account.username)
+    if venue_id is not None:
+        query = query.where(Account.role == "staff", Account.venue_id == venue_id)
+    return db.session.scalars(query).all()
 
 
 def reviewers() -> list[Account]:

@@ -64,13 +64,16 @@ class ImportReport:
     unchanged: int = 0
     errors: list[dict[str, Any]] = field(default_factory=list)
     batch_id: int | None = None
+    headers: dict[str, str] = field(default_factory=dict)  # column key → the header as the file wrote it
 
     @property
     def refused(self) -> int:
         return len({error["row"] for error in self.errors})
 
     def refuse(self, row: int, column: str | None, code: str, message: str) -> None:
-        self.errors.append({"row": row, "column": column, "code": code, "message": message})
+        """Record a refused row; `header` names the column as the file did (a report is read next to the file)."""
+        header = self.headers.get(column) or COLUMN_LABELS.get(column, column) if column else None
+        self.errors.append({"row": row, "column": column, "header": header, "code": code, "message": message})
 
     def as_dict(self) -> dict[str, Any]:
         return {"kind": self.kind, "filename": self.filename, "encoding": self.encoding,
@@ -133,17 +136,19 @@ def _cell(value: Any) -> Any:
 
 def _header_index(header: Iterable[Any], columns: dict[str, tuple[str, ...]], required: tuple[str, ...],
                   report: ImportReport) -> dict[str, int]:
+    header = list(header)
     names = [str(_cell(cell)).lower().replace(" ", "") for cell in header]
     index: dict[str, int] = {}
     for key, aliases in columns.items():
         for position, name in enumerate(names):
             if name in aliases:
                 index[key] = position
+                report.headers[key] = str(_cell(header[position]))
                 break
     for key in required:
         if key not in index:
             raise FileRefused(report, "missing_column",
-                              f"缺少必需的列：{key}（{COLUMN_LABELS[key]}）", column=key)
+                              f"缺少必需的列：{COLUMN_LABELS[key]}", column=key)
     return index
 
 

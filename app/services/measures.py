@@ -91,13 +91,36 @@ def withdraw(measure_id: int, reason: str, actor: str, today: dt.date) -> Measur
 def update(measure_id: int, actor: str, **fields: Any) -> Measure:
     """Edit title, description, benefit or validity; every change is audited with the old values."""
     measure = get_measure(measure_id)
-    terms = {"benefit": measure.benefit, "min_grade": measure.min_grade, "valid_from": measure.valid_from,
-             "valid_to": measure.valid_to}
-    validate_terms(**{name: fields.get(name, value) for name, value in terms.items()})
+    change_terms(measure, actor, **fields)
+    db.session.commit()
+    return measure
+
+
+def change_terms(measure: Measure, actor: str, **fields: Any) -> None:
+    """Set new terms after the same checks as on creation, auditing the old values; joins the caller's transaction."""
+    check_terms(measure, **fields)
     changed = {name: str(getattr(measure, name)) for name, value in fields.items() if getattr(measure, name) != value}
     for name, value in fields.items():
         setattr(measure, name, value)
     if changed:
-        audit.record(actor, "measure.update", "measure", measure.id, old=changed)
-    db.session.commit()
+        audit.record(actor, "measure.update", "measure", measure.id, code=measure.code, old=changed)
+
+
+def check_terms(measure: Measure, **fields: Any) -> None:
+    terms = {"benefit": measure.benefit, "min_grade": measure.min_grade, "valid_from": measure.valid_from,
+             "valid_to": measure.valid_to}
+    validate_terms(**{name: fields.get(name, value) for name, value in terms.items()})
+
+
+def measures_of_venue(venue_id: int) -> list[Measure]:
+    """A partner unit's own measures, as its manager sees them."""
+    return db.session.scalars(sa.select(Measure).where(Measure.provider_id == venue_id)
+                              .order_by(Measure.status, Measure.code)).all()
+
+
+def measure_of_venue(measure_id: int, venue_id: int | None) -> Measure:
+    """A measure within a manager's reach (any measure when `venue_id` is None); others are not found."""
+    measure = get_measure(measure_id)
+    if venue_id is not None and measure.provider_id != venue_id:
+        raise NotFound("measure_not_found", "激励措施不存在")
     return measure

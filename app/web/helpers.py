@@ -3,12 +3,13 @@ import datetime as dt
 from typing import Any
 
 from app.domain.cases import CASE_STATUS_NAMES, COMPLAINT_KIND_NAMES, OBJECTION_TYPE_NAMES
-from app.domain.dates import LOCAL_TZ, chinese_date
+from app.domain.dates import LOCAL_TZ, chinese_date, utcnow
 from app.domain.identity import KIND_NAMES, mask_name
 from app.domain.lists import ENTRY_STATUS_NAMES
-from app.domain.measures import MEASURE_STATUS_NAMES, SCENARIOS
+from app.domain.measures import CHANGE_STATUS_NAMES, MEASURE_STATUS_NAMES, SCENARIOS
 from app.domain.refusals import label
 from app.domain.roles import ROLE_NAMES
+from app.domain.workdays import last_day, working_days_left
 
 STATUS_NAMES = CASE_STATUS_NAMES | ENTRY_STATUS_NAMES | MEASURE_STATUS_NAMES
 
@@ -26,8 +27,22 @@ def local_moment(moment: dt.datetime | None) -> str:
     return f"{chinese_date(local.date())} {local:%H:%M}"
 
 
+def deadline(due: dt.datetime | None, now: dt.datetime | None = None) -> str:
+    """A deadline as a clerk reads it: 12月4日 24:00 前（还剩 3 个工作日）, or how long ago it passed."""
+    if not due:
+        return ""
+    now = now or utcnow()
+    end = last_day(due)
+    words = f"{end.month}月{end.day}日 24:00 前"
+    if now >= due:
+        late = (now.astimezone(LOCAL_TZ).date() - end).days
+        return f"{words}（已超期 {late} 天）" if late else f"{words}（已超期）"
+    return f"{words}（还剩 {working_days_left(due, now)} 个工作日）"
+
+
 def template_helpers() -> dict[str, Any]:
     return {"ROLE_NAMES": ROLE_NAMES, "STATUS_NAMES": STATUS_NAMES, "OBJECTION_TYPE_NAMES": OBJECTION_TYPE_NAMES,
             "COMPLAINT_KIND_NAMES": COMPLAINT_KIND_NAMES, "KIND_NAMES": KIND_NAMES, "SCENARIOS": SCENARIOS,
+            "CHANGE_STATUS_NAMES": CHANGE_STATUS_NAMES,
             "reason_label": label, "mask_name": mask_name, "local_time": local_time,
-            "local_moment": local_moment, "cn_date": lambda day: chinese_date(day) if day else ""}
+            "local_moment": local_moment, "deadline": deadline, "cn_date": lambda day: chinese_date(day) if day else ""}

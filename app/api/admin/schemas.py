@@ -259,6 +259,7 @@ class ImportUploadSchema(ImportKindSchema):
 class ImportErrorSchema(Schema):
     row = fields.Integer()
     column = fields.String(allow_none=True)
+    header = fields.String(allow_none=True, metadata={"description": "该列在文件中的表头"})
     code = fields.String()
     message = fields.String()
 

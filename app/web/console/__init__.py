@@ -2,12 +2,12 @@
 area; this table is where each page and each form action is found."""
 from flask import Blueprint
 
-from app.web.console import accounts, audit, cases, catalogue, dashboard, lists, session
-from app.web.console.access import console_nav
+from app.web.console import accounts, audit, cases, catalogue, dashboard, lists, measure_editor, scans, session
+from app.web.console.access import console_nav, kept
 
 bp = Blueprint("console", __name__, url_prefix="/admin", template_folder="templates", static_folder="static",
                static_url_path="/static")
-bp.app_context_processor(lambda: {"console_nav": console_nav})
+bp.app_context_processor(lambda: {"console_nav": console_nav, "kept": kept})
 
 GET, POST, BOTH = ("GET",), ("POST",), ("GET", "POST")
 ROUTES = (
@@ -37,8 +37,13 @@ ROUTES = (
     ("/import", "import_page", lists.import_page, BOTH),
     ("/import/template.<any(csv, xlsx):fmt>", "import_template", lists.import_template, GET),
     ("/measures", "measure_list", catalogue.measure_list, GET),
-    ("/measures/new", "measure_form", catalogue.measure_form, BOTH),
-    ("/measures/<id:measure_id>", "measure_form", catalogue.measure_form, BOTH),
+    ("/measures/new", "measure_form", measure_editor.measure_form, BOTH),
+    ("/measures/<id:measure_id>", "measure_form", measure_editor.measure_form, BOTH),
+    ("/measures/preview", "preview_benefit", measure_editor.preview_benefit, POST),
+    ("/measure-changes/<id:change_id>/approve", "approve_change", measure_editor.decide_change, POST,
+     {"approve": True}),
+    ("/measure-changes/<id:change_id>/reject", "reject_change", measure_editor.decide_change, POST,
+     {"approve": False}),
     ("/measures/<id:measure_id>/approve", "approve_measure", catalogue.approve_measure, POST),
     ("/measures/<id:measure_id>/withdraw", "withdraw_measure", catalogue.withdraw_measure, POST),
     ("/venues", "venue_list", catalogue.venue_list, GET),
@@ -48,6 +53,8 @@ ROUTES = (
     ("/accounts/new", "create_account", accounts.create_account, POST),
     ("/accounts/<id:account_id>/enable", "enable_account", accounts.set_account_active, POST, {"active": True}),
     ("/accounts/<id:account_id>/disable", "disable_account", accounts.set_account_active, POST, {"active": False}),
+    ("/accounts/<id:account_id>/password", "reset_password", accounts.reset_password, POST),
+    ("/scans", "scan_log", scans.scan_log_page, GET),
     ("/audit", "audit_log", audit.audit_log, GET),
 )
 for rule, endpoint, view, methods, *defaults in ROUTES:

@@ -7,7 +7,7 @@ from app.domain.dates import today, utcnow
 from app.domain.roles import REVIEWERS
 from app.http.bodies import evidence_file, load, load_form
 from app.models import Complaint, Objection
-from app.services import accounts, case_log, complaints, dishonesty, objections, subjects
+from app.services import accounts, actors, case_log, complaints, dishonesty, objections, subjects
 from app.services.objections import Correction
 from app.web.console.access import attempt, requires
 
@@ -26,9 +26,9 @@ def objections_queue():
 
 @requires(*REVIEWERS)
 def objection(objection_id):
-    case = objections.get_objection(objection_id)
-    return render_template("console/objection.html", case=case_log.view(OBJECTION, case, utcnow()),
-                           categories=subjects.categories(), effects=objections.upheld_effects(case, today()),
+    case = case_log.view(OBJECTION, objections.get_objection(objection_id), utcnow())
+    return render_template("console/objection.html", case=case, actor_names=_names(case),
+                           categories=subjects.categories(), effects=objections.upheld_effects(case.case, today()),
                            blocking=dishonesty.blocking_records(case.subject_id, today()))
 
 
@@ -70,9 +70,13 @@ def complaints_queue():
 
 @requires(*REVIEWERS)
 def complaint(complaint_id):
-    case = complaints.get_complaint(complaint_id)
-    return render_template("console/complaint.html", case=case_log.view(COMPLAINT, case, utcnow()),
+    case = case_log.view(COMPLAINT, complaints.get_complaint(complaint_id), utcnow())
+    return render_template("console/complaint.html", case=case, actor_names=_names(case),
                            reviewers=accounts.reviewers())
+
+
+def _names(case) -> dict[str, str]:
+    return actors.names(step.actor for step in case.history)
 
 
 def _back_to_complaint(complaint_id: int):

@@ -1,15 +1,20 @@
-"""The dashboard: redemptions by scenario and day, refusals by reason, cases by status; the redemption export."""
+"""The dashboard: overdue cases first, the range's totals, redemptions by scenario and day, per-venue and per-measure
+tables, refusals by reason; the redemption export. A partner unit's manager sees the same for their unit only."""
 import datetime as dt
-from typing import Any
 
-from flask import Response, render_template, request, stream_with_context
+from flask import Response, g, render_template, request, stream_with_context
 
 from app.api.admin.schemas import DateRangeSchema
+from app.domain.cases import COMPLAINT, OBJECTION
 from app.domain.dates import utcnow
 from app.domain.roles import REVIEWERS
 from app.http.bodies import load
-from app.services import stats
-from app.web.console.access import current_actor, requires
+from app.models import Complaint, Objection
+from app.services import case_log, stats
+from app.web.console.access import current_actor, requires, unit_of
+from app.web.console.charts import stacked
+
+OVERDUE_SHOWN = 10
 
 
 def date_range() -> tuple[dt.date, dt.date]:
@@ -18,30 +23,25 @@ def date_range() -> tuple[dt.date, dt.date]:
     return asked["start"], asked["end"]
 
 
-def chart(series: dict[str, dict[dt.date, int]], width: int = 760, height: int = 220) -> dict[str, Any]:
-    """Polyline points for an inline SVG chart: one line per scenario."""
-    days = next(iter(series.values())).keys() if series else []
-    peak = max([max(counts.values()) for counts in series.values()] + [1])
-    step = width / max(len(days) - 1, 1)
-    lines = [{"scenario": scenario, "total": sum(counts.values()),
-              "points": " ".join(f"{index * step:.1f},{height - count / peak * height:.1f}"
-                                 for index, count in enumerate(counts.values()))}
-             for scenario, counts in series.items()]
-    return {"lines": lines, "peak": peak, "width": width, "height": height,
-            "first": min(days) if days else None, "last": max(days) if days else None}
-
-
-@requires(*REVIEWERS)
+@requires(*REVIEWERS, "manager")
 def dashboard():
-    start, end = date_range()
-    return render_template("console/dashboard.html", start=start, end=end,
-                           chart=chart(stats.redemptions_by_day(start, end)),
-                           refusals=stats.refusals_by_reason(start, end), cases=stats.cases_by_status(utcnow()))
+    start, end, unit, now = *date_range(), unit_of(g.account), utcnow()
+    figures = {"totals": stats.totals(start, end, unit), "chart": stacked(stats.redemptions_by_day(start, end, unit)),
+               "measures": stats.by_measure(start, end, unit), "refusals": stats.refusals_by_reason(start, end, unit)}
+    if unit is None:
+        overdue = [("objection", case) for case in case_log.review_queue(
+            OBJECTION, Objection, None, True, now, 1).items[:OVERDUE_SHOWN]]
+        overdue += [("complaint", case) for case in case_log.review_queue(
+            COMPLAINT, Complaint, None, True, now, 1).items[:OVERDUE_SHOWN]]
+        figures |= {"venues": stats.by_venue(start, end), "cases": stats.cases_by_status(now),
+                    "overdue": sorted(overdue, key=lambda item: item[1].due_at)[:OVERDUE_SHOWN]}
+    return render_template("console/dashboard.html", start=start, end=end, unit=unit, **figures)
 
 
-@requires(*REVIEWERS)
+@requires(*REVIEWERS, "manager")
 def export_redemptions():
     start, end = date_range()
-    return Response(stream_with_context(stats.export_redemptions(start, end, current_actor())), mimetype="text/csv",
+    lines = stats.export_redemptions(start, end, current_actor(), unit_of(g.account))
+    return Response(stream_with_context(lines), mimetype="text/csv",
                     headers={"Content-Disposition": f"attachment; filename=redemptions-{start}-{end}.csv",
                              "Cache-Control": "no-store"})
