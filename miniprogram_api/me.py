@@ -7,7 +7,7 @@ from flask_smorest import Blueprint
 from app.domain.dates import today, utcnow
 from app.extensions import limiter
 from app.http.auth import login_required, no_store
-from app.http.schemas import PageQuerySchema
+from app.http.schemas import KeysetQuerySchema
 from app.http.times import local_iso
 from app.services import citizens, qrcodes, sessions
 from app.services.identity_providers import citizen_login
@@ -74,8 +74,8 @@ def qrcode_png():
 
 @blp.route("/me/redemptions")
 @citizen_only
-@blp.arguments(PageQuerySchema, location="query", as_kwargs=True)
+@blp.arguments(KeysetQuerySchema, location="query", as_kwargs=True)
 @blp.response(200, RedemptionPageSchema)
-def my_redemptions(page):
-    """The incentives this subject has used, newest first."""
-    return citizens.redemptions(g.session.subject_id, page)
+def my_redemptions(page, after):
+    """The incentives this subject has used, newest first; `after` continues below the previous page."""
+    return citizens.redemptions(g.session.subject_id, page, after)

@@ -66,7 +66,7 @@ class RedemptionItemSchema(Schema):
     benefit = fields.Dict()
 
 
-RedemptionPageSchema = page_of(RedemptionItemSchema)
+RedemptionPageSchema = page_of(RedemptionItemSchema, keyset=True)
 
 
 class ObjectionListSchema(Schema):

@@ -299,7 +299,8 @@ def test_revoked_only_subject_is_not_listed(client, catalogue, today):
 
 def test_redemptions_start_empty_and_page_is_validated(client, catalogue):
     headers = login(client, identity(22))
-    assert client.get("/api/v1/me/redemptions", headers=headers).get_json() == {"items": [], "next": None}
+    assert client.get("/api/v1/me/redemptions", headers=headers).get_json() == {"items": [], "next": None,
+                                                                                 "after": None}
     bad = client.get("/api/v1/me/redemptions?page=0", headers=headers)
     assert bad.status_code == 400 and "page" in bad.get_json()["error"]["fields"]
 

@@ -1,6 +1,7 @@
 """Schema pieces every API shares: the error body, pages, masked subjects, trimmed text and instants."""
 from marshmallow import Schema, fields, validate
 
+from app.db.paging import CURSOR_PATTERN
 from app.domain.identity import mask_name
 from app.errors import DomainError
 from app.http.times import local_iso
@@ -48,8 +49,18 @@ class PageQuerySchema(Schema):
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10_000))
 
 
-def page_of(item_schema: type[Schema], **extra: fields.Field) -> type[Schema]:
-    """The schema of a page of items: `items` and the number of the `next` page (null on the last)."""
+class KeysetQuerySchema(PageQuerySchema):
+    """A list that can be deep: `after` (the previous page's) continues below its last item at any depth."""
+
+    after = fields.String(load_default=None, validate=validate.Regexp(f"^{CURSOR_PATTERN}$"),
+                          metadata={"description": "上一页返回的 after：从其最后一条之后继续（任意深度同样快）"})
+
+
+def page_of(item_schema: type[Schema], keyset: bool = False, **extra: fields.Field) -> type[Schema]:
+    """The schema of a page of items: `items` and the number of the `next` page (null on the last); a list paged by
+    key (KeysetQuerySchema) also gives the `after` to send for the next page."""
+    if keyset:
+        extra["after"] = fields.String(allow_none=True)
     return Schema.from_dict({"items": fields.List(fields.Nested(item_schema)),
                              "next": fields.Integer(allow_none=True), **extra},
                             name=item_schema.__name__.removesuffix("Schema") + "Page")

@@ -4,7 +4,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from app.db.paging import Page, page_of
+from app.db.paging import Page, keyset_page
 from app.db.prepared import Prepared, RawConnection
 from app.extensions import db
 from app.models import AuditEvent
@@ -35,9 +35,10 @@ def record_on(connection: RawConnection, at: dt.datetime, actor: str, action: st
 
 
 def events(actor: str | None, action: str | None, start: dt.datetime | None, end: dt.datetime | None,
-           page: int) -> Page[AuditEvent]:
-    """The log, newest first, filtered by actor, action (prefix, e.g. `entry.`) and time."""
-    query = sa.select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+           page: int, after: str | None = None) -> Page[AuditEvent]:
+    """The log, newest first, filtered by actor, action (prefix, e.g. `entry.`) and time; page `page` or the page
+    below `after`."""
+    query = sa.select(AuditEvent)
     if actor:
         query = query.where(AuditEvent.actor == actor)
     if action:
@@ -46,4 +47,4 @@ def events(actor: str | None, action: str | None, start: dt.datetime | None, end
         query = query.where(AuditEvent.at >= start)
     if end:
         query = query.where(AuditEvent.at < end)
-    return page_of(query, page, PAGE_SIZE)
+    return keyset_page(query, AuditEvent.at, AuditEvent.id, PAGE_SIZE, page, after)

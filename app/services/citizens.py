@@ -5,7 +5,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from app.db.paging import Page, page_of
+from app.db.paging import Page, keyset_page
 from app.domain.lists import ACTIVE, UNDER_OBJECTION, entry_status
 from app.domain.measures import Offer, offers_for
 from app.domain.refusals import REFUSALS
@@ -115,7 +115,7 @@ def refused_attempts(subject_id: int) -> list[ScanAttempt]:
     return [attempt for attempt in scanning.subject_attempts(subject_id) if not attempt.valid]
 
 
-def redemptions(subject_id: int, page: int) -> Page[Redemption]:
-    """The subject's redemptions, newest first."""
-    return page_of(sa.select(Redemption).where(Redemption.subject_id == subject_id)
-                   .order_by(Redemption.redeemed_at.desc(), Redemption.id.desc()), page, PAGE_SIZE)
+def redemptions(subject_id: int, page: int, after: str | None = None) -> Page[Redemption]:
+    """The subject's redemptions, newest first: page `page`, or the page below `after`."""
+    return keyset_page(sa.select(Redemption).where(Redemption.subject_id == subject_id), Redemption.redeemed_at,
+                       Redemption.id, PAGE_SIZE, page, after, lambda item: (item.redeemed_at, item.id))

@@ -15,7 +15,7 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from app.db.paging import Page, page_of
+from app.db.paging import Page, keyset_page
 from app.db.prepared import Prepared, RawConnection, raw_connection
 from app.domain.identity import mask_name
 from app.domain.lists import ACTIVE, entry_status, exclusion_start, refusal_of
@@ -345,14 +345,14 @@ def _staff(staff_id: int) -> Account:
     return account
 
 
-def history(staff_id: int, page: int) -> Page[ScanAttempt]:
-    """This venue's attempts, newest first."""
+def history(staff_id: int, page: int, after: str | None = None) -> Page[ScanAttempt]:
+    """This venue's attempts, newest first: page `page`, or the page below `after` (any depth at page 1's cost)."""
     staff = _staff(staff_id)
-    return page_of(sa.select(ScanAttempt)
-                   .options(selectinload(ScanAttempt.subject), selectinload(ScanAttempt.measure),
-                            selectinload(ScanAttempt.staff))
-                   .where(ScanAttempt.venue_id == staff.venue_id)
-                   .order_by(ScanAttempt.at.desc(), ScanAttempt.id.desc()), page, PAGE_SIZE)
+    return keyset_page(sa.select(ScanAttempt)
+                       .options(selectinload(ScanAttempt.subject), selectinload(ScanAttempt.measure),
+                                selectinload(ScanAttempt.staff))
+                       .where(ScanAttempt.venue_id == staff.venue_id),
+                       ScanAttempt.at, ScanAttempt.id, PAGE_SIZE, page, after)
 
 
 def subject_attempts(subject_id: int, limit: int = PAGE_SIZE) -> list[ScanAttempt]:

@@ -18,7 +18,7 @@ from app.errors import DomainError
 from app.extensions import limiter
 from app.http.auth import login_required, no_store
 from app.http.bodies import load
-from app.http.schemas import CredentialsSchema, PageQuerySchema
+from app.http.schemas import CredentialsSchema, KeysetQuerySchema
 from app.http.times import local_iso
 from app.models.scanning import IDEMPOTENCY_KEY_LENGTH
 from app.services import scanning, sessions
@@ -105,8 +105,8 @@ def redeem(body):
 
 @blp.route("/scan/history")
 @staff_only
-@blp.arguments(PageQuerySchema, location="query", as_kwargs=True)
+@blp.arguments(KeysetQuerySchema, location="query", as_kwargs=True)
 @blp.response(200, AttemptPageSchema)
-def history(page):
-    """This venue's recent attempts, granted or refused, newest first."""
-    return scanning.history(g.session.account_id, page)
+def history(page, after):
+    """This venue's recent attempts, granted or refused, newest first; `after` continues below the previous page."""
+    return scanning.history(g.session.account_id, page, after)

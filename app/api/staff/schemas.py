@@ -93,7 +93,7 @@ class AttemptSchema(Schema):
     subject = fields.Nested(ScanSubjectSchema, allow_none=True)
 
 
-AttemptPageSchema = page_of(AttemptSchema)
+AttemptPageSchema = page_of(AttemptSchema, keyset=True)
 
 
 class IdempotencyHeaderSchema(Schema):
