@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app import cli, web
+from app import cli, cli_retention, web
 from app.api import admin, public, staff
 from app.config import load_config
 from app.db.sqlite import configure_sqlite
@@ -36,6 +36,7 @@ def create_app(env_name: str | None = None, *, parts: Iterable[Part] = (), **ove
     register_error_handlers(app)
     register_security_headers(app)
     cli.register(app)
+    cli_retention.register(app)
     return app
 
 

@@ -52,6 +52,8 @@ class BaseConfig:
     COMPLAINT_REPLY_WORKING_DAYS = int(os.environ.get("COMPLAINT_REPLY_WORKING_DAYS", 10))
 
     LISTING_VALIDITY_YEARS = 2
+    # How long scan attempts and redemptions are kept (`flask purge` removes older ones; statistics stay).
+    RETENTION_YEARS = int(os.environ.get("RETENTION_YEARS", 2))
     DISHONESTY_EXCLUSION_YEARS = 3
     MEASURE_MIN_VALIDITY_YEARS = 2
 
