@@ -9,6 +9,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from app import cli, cli_retention, web
 from app.api import admin, public, staff
 from app.config import load_config
+from app.db.postgres import configure_postgres, engine_options
 from app.db.sqlite import configure_sqlite
 from app.extensions import api, csrf, db, limiter, migrate
 from app.http.errors import register_error_handlers
@@ -43,6 +44,8 @@ def create_app(env_name: str | None = None, *, parts: Iterable[Part] = (), **ove
 def register_config(app: Flask, env_name: str | None, overrides: dict) -> None:
     app.config.from_object(load_config(app.instance_path, env_name))
     app.config.update(overrides)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options(os.environ))
     proxies = app.config["TRUSTED_PROXIES"]
     if proxies:  # the client's address (rate limits) and scheme (HSTS, secure cookies) as the proxy saw them
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
@@ -66,6 +69,9 @@ def register_extensions(app: Flask) -> None:
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         with app.app_context():
             configure_sqlite(db.engine)
+    elif app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        with app.app_context():
+            configure_postgres(db.engine, app.config["DB_IDLE_CHECK_SECONDS"])
 
 
 def register_apis(app: Flask) -> None:

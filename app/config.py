@@ -61,8 +61,8 @@ class BaseConfig:
         env = os.environ
         self.SQLALCHEMY_DATABASE_URI = env.get("DATABASE_URL") or self.default_database_url(instance_path)
         self.RATELIMIT_STORAGE_URI = env.get("RATELIMIT_STORAGE_URI", "memory://")
-        # A server connection can drop between requests; an embedded SQLite file cannot, so it is not pinged.
-        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": not self.SQLALCHEMY_DATABASE_URI.startswith("sqlite")}
+        # The pool of a PostgreSQL server (app.db.postgres.engine_options) is set once the database URL is final.
+        self.DB_IDLE_CHECK_SECONDS = float(env.get("DB_IDLE_CHECK_SECONDS", "30"))
         self.SECRET_KEY = env.get("SECRET_KEY") or self.fallback("SECRET_KEY")
         self.ID_HASH_KEY = env.get("ID_HASH_KEY") or self.fallback("ID_HASH_KEY")
         self.QR_SIGNING_KEYS = _keys(env.get("QR_SIGNING_KEYS")) or _keys(self.fallback("QR_SIGNING_KEYS"))
