@@ -123,6 +123,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--rounds", type=int, default=1,
                         help="measure every endpoint this many times, interleaved, and keep each one's median "
                              "requests/s, to damp a noisy machine (default 1)")
+    parser.add_argument("--database-url", help="an empty database to serve from, e.g. a local PostgreSQL "
+                                               "(default: a temporary SQLite file)")
     return parser.parse_args(argv)
 
 
@@ -245,10 +247,10 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def server_env(directory: Path, port: int) -> dict[str, str]:
+def server_env(directory: Path, port: int, database_url: str | None = None) -> dict[str, str]:
     return os.environ | {
         "APP_ENV": "development", "DEV_LOGIN": "1",
-        "DATABASE_URL": f"sqlite:///{directory / 'bench.sqlite3'}",
+        "DATABASE_URL": database_url or f"sqlite:///{directory / 'bench.sqlite3'}",
         "BIND": f"127.0.0.1:{port}", "ACCESS_LOG": "/dev/null",
         # Many citizens log in at the start; codes fetched before a run must outlive it.
         "LOGIN_RATE_LIMIT": "1000 per minute", "QR_TTL_SECONDS": "600",
@@ -411,7 +413,7 @@ def main(argv: list[str] | None = None) -> None:
     wrk = require_wrk()
     with tempfile.TemporaryDirectory(prefix="bench-http-") as tmp:
         directory, port = Path(tmp), free_port()
-        env, base_url = server_env(directory, port), f"http://127.0.0.1:{port}"
+        env, base_url = server_env(directory, port, args.database_url), f"http://127.0.0.1:{port}"
         prepare_database(env, directory)
         app = "bench.floor_app:app" if args.floor else "wsgi:create_app()"
         with gunicorn(env, directory / "gunicorn.log", app) as server:
@@ -420,7 +422,8 @@ def main(argv: list[str] | None = None) -> None:
             for case in todo:
                 check(case, base_url)
             print(f"gunicorn.conf.py: {gunicorn_workers(env)} sync workers on {os.cpu_count()} cores; "
-                  f"SQLite, {SUBJECTS} + {CITIZENS} listed subjects; wrk -t{args.threads} -c{args.connections} "
+                  f"{env['DATABASE_URL'].split(':')[0]}, {SUBJECTS} + {CITIZENS} listed subjects; "
+                  f"wrk -t{args.threads} -c{args.connections} "
                   f"-d{args.duration}s after {args.warmup} s warm-up, {args.rounds} round(s), on the same machine",
                   flush=True)
             results = measure(wrk, todo, base_url, args, directory)
