@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from app.domain.dates import utcnow
 from app.errors import DomainError
 from app.extensions import db
-from app.models import AuditEvent, Redemption, ScanAttempt
+from app.models import AuditEvent, DailyVenueCitizens, Redemption, ScanAttempt
 from app.services import retention, stats
 from tests.test_stats import counter  # noqa: F401 - the fixture
 
@@ -40,6 +40,8 @@ def test_purging_keeps_every_statistic_and_the_later_days(counter):  # noqa: F81
     report = retention.purge(dt.date(2026, 11, 12), "cli", utcnow(), execute=True)
     assert (report.attempts, report.redemptions, report.executed) == (8, 4, True)
     assert rows() == (1, 0)  # the Nov 13 refusal is kept
+    kept_ids = sa.select(sa.func.count()).where(DailyVenueCitizens.subjects.is_not(None))
+    assert db.session.scalar(kept_ids) == 0  # the roll-ups of purged days keep counts, not who was served
     after, after_bus = figures(), figures(bus)
     assert after[1:4] == before[1:4] and after_bus[1:4] == before_bus[1:4]
     # Purged days keep each day's distinct citizens: 王, served on Nov 10 and 11, now counts once per day.

@@ -51,10 +51,13 @@ class DailyRedemptions(db.Model):
 
 
 class DailyVenueCitizens(db.Model):
-    """Distinct subjects served on one day at one venue: a venue's citizens for a day whose rows are purged."""
+    """Distinct subjects served on one day at one venue: their ids, so that distinct citizens over any range are a
+    union of small sets instead of a sort of every redemption; only the count once the day is purged."""
 
     __tablename__ = "daily_venue_citizens"
 
     day: Mapped[dt.date] = mapped_column(sa.ForeignKey("rolled_days.day"), primary_key=True)
     venue_id: Mapped[int] = mapped_column(sa.ForeignKey("venues.id"), primary_key=True)
     citizens: Mapped[int]
+    # The subject ids, ascending, as unsigned 32-bit integers (array "I"); NULL once the day is purged.
+    subjects: Mapped[bytes | None] = mapped_column(sa.LargeBinary)

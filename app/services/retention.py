@@ -2,8 +2,9 @@
 
 Scan attempts and redemptions say who was where and when; they are kept for the retention period (two years by
 default, the list validity) and then removed day by day, each day only once its counts are in the daily roll-ups, so
-every statistic of those days survives. Cases that cited a removed scan or redemption keep their text without the
-link. The audit log stays whole (append-only); its redemption events carry ids, not names.
+every statistic of those days survives; the roll-ups then keep counts only, no longer who was served. Cases that cited
+a removed scan or redemption keep their text without the link. The audit log stays whole (append-only); its
+redemption events carry ids, not names.
 """
 import datetime as dt
 from dataclasses import dataclass
@@ -14,7 +15,7 @@ from app.domain.dates import add_years
 from app.errors import DomainError
 from app.extensions import db
 from app.models import Complaint, Objection, Redemption, ScanAttempt
-from app.models.rollups import RolledDay
+from app.models.rollups import DailyVenueCitizens, RolledDay
 from app.services import audit, rollups
 from app.services.rollups import utc_bounds
 
@@ -71,5 +72,6 @@ def _purge_day(day: RolledDay) -> None:
     db.session.execute(sa.update(Objection).where(Objection.attempt_id.in_(scanned)).values(attempt_id=None))
     db.session.execute(sa.delete(Redemption).where(Redemption.redeemed_at >= begin, Redemption.redeemed_at < finish))
     db.session.execute(sa.delete(ScanAttempt).where(ScanAttempt.at >= begin, ScanAttempt.at < finish))
+    db.session.execute(sa.update(DailyVenueCitizens).where(DailyVenueCitizens.day == day.day).values(subjects=None))
     day.purged = True
     db.session.commit()

@@ -5,6 +5,7 @@ the day is over (plus a margin for requests still committing at midnight). The s
 here, which keeps a year's dashboard as cheap as a month's, and the purge keeps these counts when it removes the rows.
 """
 import datetime as dt
+from array import array
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -24,6 +25,17 @@ def utc_bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
     begin = dt.datetime.combine(start, dt.time(), tzinfo=LOCAL_TZ)
     finish = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), tzinfo=LOCAL_TZ)
     return begin.astimezone(dt.UTC), finish.astimezone(dt.UTC)
+
+
+def pack(subject_ids: list[int]) -> bytes:
+    """Subject ids as stored in DailyVenueCitizens.subjects."""
+    return array("I", sorted(subject_ids)).tobytes()
+
+
+def unpack(packed: bytes) -> array:
+    ids = array("I")
+    ids.frombytes(packed)
+    return ids
 
 
 def last_closed_day(now: dt.datetime) -> dt.date:
@@ -74,10 +86,14 @@ def _insert(first: dt.date, last: dt.date, now: dt.datetime) -> None:
         ["day", "venue_id", "measure_id", "redemptions"],
         sa.select(day, Redemption.venue_id, Redemption.measure_id, sa.func.count())
         .where(*in_range).group_by(day, Redemption.venue_id, Redemption.measure_id)))
-    db.session.execute(sa.insert(DailyVenueCitizens).from_select(
-        ["day", "venue_id", "citizens"],
-        sa.select(day, Redemption.venue_id, sa.func.count(sa.distinct(Redemption.subject_id)))
-        .where(*in_range).group_by(day, Redemption.venue_id)))
+    served: dict[tuple[dt.date, int], list[int]] = {}
+    for on, venue_id, subject_id in db.session.execute(
+            sa.select(day, Redemption.venue_id, Redemption.subject_id).distinct().where(*in_range)):
+        served.setdefault((on, venue_id), []).append(subject_id)
+    if served:
+        db.session.execute(sa.insert(DailyVenueCitizens), [
+            {"day": on, "venue_id": venue_id, "citizens": len(ids), "subjects": pack(ids)}
+            for (on, venue_id), ids in served.items()])
     scanned = beijing_day(ScanAttempt.at)
     db.session.execute(sa.insert(DailyAttempts).from_select(
         ["day", "venue_id", "reason", "attempts", "refusals"],

@@ -106,27 +106,30 @@ def _summed(*queries: sa.Select | None) -> Counter:
     return summed
 
 
-def _purged_days(model, start: dt.date, end: dt.date) -> list[sa.ColumnElement]:
-    return [RolledDay.purged, RolledDay.day == model.day, RolledDay.day >= start, RolledDay.day <= end]
-
-
-def _citizens(start: dt.date, end: dt.date, venue_id: int | None) -> int:
-    """Distinct subjects served: exact over the redemptions still held, plus each purged day's own count."""
-    held = db.session.scalar(sa.select(sa.func.count(sa.distinct(Redemption.subject_id)))
-                             .where(*_redemptions(start, end, venue_id)))
-    if venue_id is None:
-        purged = sa.select(_sum(RolledDay.citizens)).where(*_purged_days(RolledDay, start, end))
-    else:
-        purged = sa.select(_sum(DailyVenueCitizens.citizens)).where(
-            DailyVenueCitizens.venue_id == venue_id, *_purged_days(DailyVenueCitizens, start, end))
-    return held + int(db.session.scalar(purged))
-
-
-def _citizens_by_venue(start: dt.date, end: dt.date) -> Counter:
-    return _summed(sa.select(Redemption.venue_id, sa.func.count(sa.distinct(Redemption.subject_id)))
-                   .where(*_redemptions(start, end, None)).group_by(Redemption.venue_id),
-                   sa.select(DailyVenueCitizens.venue_id, _sum(DailyVenueCitizens.citizens))
-                   .where(*_purged_days(DailyVenueCitizens, start, end)).group_by(DailyVenueCitizens.venue_id))
+def _served(split: _Split, start: dt.date, end: dt.date, venue_id: int | None, by_venue: bool = False) -> Counter:
+    """Distinct subjects served, per venue or in all (key 0): the union of each rolled day's subject ids and the rows
+    since, plus the count each purged day kept."""
+    per_venue = by_venue or venue_id is not None
+    seen: dict[int, set[int]] = {}
+    kept: Counter = Counter()
+    if split.rolled:
+        for venue, citizens, packed in db.session.execute(
+                sa.select(DailyVenueCitizens.venue_id, DailyVenueCitizens.citizens, DailyVenueCitizens.subjects)
+                .where(*_rolled(DailyVenueCitizens, *split.rolled, venue_id))):
+            key = venue if by_venue else 0
+            if packed is not None:
+                seen.setdefault(key, set()).update(rollups.unpack(packed))
+            elif per_venue:
+                kept[key] += citizens
+    if split.live:
+        for venue, subject in db.session.execute(sa.select(Redemption.venue_id, Redemption.subject_id).distinct()
+                                                 .where(*_redemptions(*split.live, venue_id))):
+            seen.setdefault(venue if by_venue else 0, set()).add(subject)
+    if not per_venue:  # a citizen served at two venues on a purged day counts once, as the day's own count has it
+        kept[0] = int(db.session.scalar(sa.select(_sum(RolledDay.citizens)).where(RolledDay.purged,
+                                                                                  RolledDay.day >= start,
+                                                                                  RolledDay.day <= end)))
+    return Counter({key: len(subjects) for key, subjects in seen.items()}) + kept
 
 
 def totals(start: dt.date, end: dt.date, venue_id: int | None = None) -> Totals:
@@ -144,7 +147,7 @@ def totals(start: dt.date, end: dt.date, venue_id: int | None = None) -> Totals:
         counted = db.session.execute(sa.select(sa.func.count(), _REFUSED)
                                      .where(*_attempts(*split.live, venue_id))).one()
         attempts, refusals = attempts + counted[0], refusals + counted[1]
-    return Totals(int(redemptions), _citizens(start, end, venue_id), int(attempts), int(refusals),
+    return Totals(int(redemptions), _served(split, start, end, venue_id)[0], int(attempts), int(refusals),
                   refusals / attempts if attempts else None)
 
 
@@ -188,7 +191,7 @@ def by_venue(start: dt.date, end: dt.date) -> list[VenueRow]:
             scanned[venue] += int(attempts)
             refused[venue] += int(refusals)
     active = {venue for venue, count in (served + scanned).items() if count}
-    citizens = _citizens_by_venue(start, end) if active else Counter()
+    citizens = _served(split, start, end, None, by_venue=True) if active else Counter()
     names = dict(db.session.execute(sa.select(Venue.id, Venue.name).where(Venue.id.in_(active))).all())
     rows = [VenueRow(venue, names[venue], served[venue], citizens[venue], refused[venue]) for venue in active]
     return sorted(rows, key=lambda row: (-row.redemptions, row.name))
