@@ -127,9 +127,10 @@ def test_refusals_by_reason_in_range_and_venue(counter):
 
 
 def test_export_scoped_to_a_venue_is_audited_with_it(counter):
-    lines = list(stats.export_redemptions(dt.date(2026, 11, 10), dt.date(2026, 11, 12), "admin:1",
-                                          venue_id(counter, "LIB")))
+    lines = "".join(stats.export_redemptions(dt.date(2026, 11, 10), dt.date(2026, 11, 12), "admin:1",
+                                             venue_id(counter, "LIB"))).splitlines()
     assert len(lines) == 2 and "阳江市图书馆" in lines[1] and "李*" in lines[1]
+    assert lines[1].split(",")[1:4] == ["2026-11-11T05:00:00+08:00", "信易阅", "XY-YUE-01"]
     event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "export.redemptions"))
     assert event.details == {"start": "2026-11-10", "end": "2026-11-12", "venue_id": venue_id(counter, "LIB")}
 

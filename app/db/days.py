@@ -20,3 +20,23 @@ def _sqlite(element, compiler, **kw):
 @compiles(beijing_day, "postgresql")
 def _postgresql(element, compiler, **kw):
     return f"CAST(({compiler.process(element.clauses, **kw)} AT TIME ZONE 'Asia/Shanghai') AS DATE)"
+
+
+class beijing_seconds(FunctionElement):  # noqa: N801 - used like a SQL function
+    """`beijing_seconds(column)`: a UTC timestamp as Beijing ISO 8601 text to the second, `2026-11-10T23:59:59+08:00`,
+    formatted by the database for exports that write hundreds of thousands of rows."""
+
+    type = sa.String()
+    inherit_cache = True
+    name = "beijing_seconds"
+
+
+@compiles(beijing_seconds, "sqlite")
+def _sqlite_seconds(element, compiler, **kw):
+    return f"strftime('%Y-%m-%dT%H:%M:%S+08:00', {compiler.process(element.clauses, **kw)}, '+8 hours')"
+
+
+@compiles(beijing_seconds, "postgresql")
+def _postgresql_seconds(element, compiler, **kw):
+    column = compiler.process(element.clauses, **kw)
+    return f"""to_char(({column} AT TIME ZONE 'Asia/Shanghai'), 'YYYY-MM-DD"T"HH24:MI:SS"+08:00"')"""
