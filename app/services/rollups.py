@@ -5,8 +5,8 @@ the day is over (plus a margin for requests still committing at midnight). The s
 here, which keeps a year's dashboard as cheap as a month's, and the purge keeps these counts when it removes the rows.
 """
 import datetime as dt
-from array import array
 
+import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
@@ -27,15 +27,16 @@ def utc_bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
     return begin.astimezone(dt.UTC), finish.astimezone(dt.UTC)
 
 
+SUBJECT_IDS = np.dtype("<u4")
+
+
 def pack(subject_ids: list[int]) -> bytes:
-    """Subject ids as stored in DailyVenueCitizens.subjects."""
-    return array("I", sorted(subject_ids)).tobytes()
+    """Subject ids as stored in DailyVenueCitizens.subjects: ascending little-endian unsigned 32-bit integers."""
+    return np.asarray(sorted(set(subject_ids)), dtype=SUBJECT_IDS).tobytes()
 
 
-def unpack(packed: bytes) -> array:
-    ids = array("I")
-    ids.frombytes(packed)
-    return ids
+def unpack(packed: bytes) -> np.ndarray:
+    return np.frombuffer(packed, dtype=SUBJECT_IDS)
 
 
 def last_closed_day(now: dt.datetime) -> dt.date:
