@@ -73,6 +73,7 @@ def seed_demo_command(subjects: int) -> None:
         _fail(exc)
     click.echo(f"演示数据已载入：{subjects} 个名单主体。")
     click.echo(f"管理员：admin / {demo.ADMIN_PASSWORD}")
+    click.echo(f"实施单位管理员：manager_{demo.MANAGER_VENUE.lower()} / {demo.MANAGER_PASSWORD}（阳江市图书馆）")
     click.echo(f"柜台人员（密码均为 {demo.STAFF_PASSWORD}）："
                + "、".join(f"staff_{code.lower()}（{name}）" for code, name, _, _ in demo.VENUES))
     click.echo("演示身份（仅演示数据在此显示完整证件号码）：")

@@ -15,6 +15,8 @@ from app.services import accounts, imports, measures, subjects
 ACTOR = "seed-demo"
 STAFF_PASSWORD = "Staff@2026"
 ADMIN_PASSWORD = "Admin@2026"
+MANAGER_PASSWORD = "Manager@2026"
+MANAGER_VENUE = "LIB"  # the library runs its own measures and counters in the demo
 
 DEPARTMENTS = [
     ("WSJ", "市卫生健康局"), ("WMB", "市文明办"), ("ZGH", "市总工会"), ("GAJ", "市公安局"),
@@ -149,6 +151,8 @@ def seed(today: dt.date, listed_count: int = 1000) -> list[DemoIdentity]:
         accounts.create_account(f"staff_{code.lower()}", STAFF_PASSWORD, "staff", ACTOR, venue_id=venue.id,
                                 display_name=f"{venue.name}柜台")
     accounts.create_account("admin", ADMIN_PASSWORD, "admin", ACTOR, display_name="市信用办管理员")
+    accounts.create_account(f"manager_{MANAGER_VENUE.lower()}", MANAGER_PASSWORD, "manager", ACTOR,
+                            venue_id=venues[MANAGER_VENUE].id, display_name=f"{venues[MANAGER_VENUE].name}管理员")
     return _seed_subjects(random.Random(2026), today, listed_count)
 
 

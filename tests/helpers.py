@@ -1,9 +1,12 @@
 """Small builders shared by the tests: listed subjects and logged-in clients."""
 import datetime as dt
 import random
+import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+
+from flask import g
 
 from app.demo import enterprise_code, person_id
 from app.errors import DomainError
@@ -78,3 +81,16 @@ def race(database_url: str, work: Callable[..., str], arguments: list[tuple]) ->
     for thread in threads:
         thread.join(timeout=60)
     return sorted(outcomes)
+
+
+def console_csrf(client, path: str = "/admin/login") -> str:
+    """The form token of a console page; the test's app context outlives requests, so Flask-WTF's cache goes."""
+    g.pop("csrf_token", None)
+    return re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).get_data(as_text=True)).group(1)
+
+
+def console_login(client, username: str, password: str):
+    response = client.post("/admin/login", data={"username": username, "password": password,
+                                                 "csrf_token": console_csrf(client)})
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    return response

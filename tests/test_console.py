@@ -1,11 +1,9 @@
 """The admin console over HTTP (the browser tests drive it in Chromium): roles, sessions, CSRF, lockout, forms."""
 import datetime as dt
-import re
 from io import BytesIO
 
 import pytest
 import sqlalchemy as sa
-from flask import g
 
 from app.config import ConfigError, load_config
 from app.demo import resident_id
@@ -14,14 +12,16 @@ from app.domain.identity import mask_name
 from app.extensions import db
 from app.models import Department, ListEntry, Measure, Venue
 from app.services import accounts, imports, objections
-from tests.helpers import Identity, identity, list_identity
+from tests.helpers import Identity, console_csrf, console_login, identity, list_identity
 
 PASSWORD = "console-pass"
 PAGES_BY_ROLE = {
     "admin": ["/admin/dashboard", "/admin/objections", "/admin/complaints", "/admin/subjects", "/admin/import",
-              "/admin/measures", "/admin/venues", "/admin/accounts", "/admin/audit"],
+              "/admin/measures", "/admin/measures/new", "/admin/venues", "/admin/accounts", "/admin/scans",
+              "/admin/audit"],
     "reviewer": ["/admin/dashboard", "/admin/objections", "/admin/complaints", "/admin/subjects"],
     "reporter": ["/admin/import"],
+    "manager": ["/admin/dashboard", "/admin/measures", "/admin/measures/new", "/admin/accounts", "/admin/scans"],
 }
 
 
@@ -29,21 +29,16 @@ PAGES_BY_ROLE = {
 def people(catalogue):
     tax = db.session.scalar(sa.select(Department).where(Department.code == "SWJ"))
     for role in PAGES_BY_ROLE:
-        accounts.create_account(role, PASSWORD, role, "test", department_id=tax.id if role == "reporter" else None)
+        accounts.create_account(role, PASSWORD, role, "test", department_id=tax.id if role == "reporter" else None,
+                                venue_id=catalogue["LIB"].id if role == "manager" else None)
     return tax
 
 
-def _csrf(client, path="/admin/login"):
-    """The form token of a page; the test's app context outlives requests, so Flask-WTF's per-request cache goes."""
-    g.pop("csrf_token", None)
-    return re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).get_data(as_text=True)).group(1)
+_csrf = console_csrf
 
 
 def _login(client, username):
-    response = client.post("/admin/login", data={"username": username, "password": PASSWORD,
-                                                 "csrf_token": _csrf(client)})
-    assert response.status_code == 302, response.get_data(as_text=True)[:500]
-    return response
+    return console_login(client, username, PASSWORD)
 
 
 def _search(client, query):

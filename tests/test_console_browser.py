@@ -261,7 +261,7 @@ def test_reviewer_upholds_an_objection_with_evidence(page, live, users, today):
     assert "状态 有效" in page.locator(".card", has_text="涉及的名单条目").inner_text()
     history = table_rows(page.locator(".card", has_text="办理记录").locator("table"))
     assert [row[1] for row in history] == ["— → 已提交", "已提交 → 审核中", "审核中 → 异议成立"]
-    assert [row[2] for row in history][1:] == [f"admin:{users['reviewer']}"] * 2
+    assert [row[2] for row in history] == ["市民 李*信"] + ["审核员 异议审核员 (c_reviewer)"] * 2
 
     fresh()
     entry = db.session.get(ListEntry, entry_id)
@@ -316,10 +316,9 @@ def test_admin_import_reports_bad_rows(page, live):
     assert re.search(r"共 4 行：新增 1，更新 0，未变 0，\s*拒绝 3", summary), summary
     assert report.locator("b").inner_text() == "1"
     errors = table_rows(report.locator("table"))
-    assert [row[:3] for row in errors] == [["3", "id_number", "invalid_id_number"],
-                                          ["4", "category", "unknown_category"],
-                                          ["5", "recognized_on", "future_date"]]
-    assert all(row[3] for row in errors)  # every refusal explains itself
+    # Rows and columns as the clerk's own file names them, each refusal in words.
+    assert [row[:2] for row in errors] == [["第 3 行", "证件号码"], ["第 4 行", "名单类别"], ["第 5 行", "认定日期"]]
+    assert "校验位" in errors[0][2] and "P99" in errors[1][2] and "不能晚于今天" in errors[2][2]
     snap(page, "import")
 
     fresh()
@@ -354,21 +353,26 @@ def test_dashboard_chart_and_csv_export(page, live, catalogue, today):
 
     login(page, "c_reviewer")
     assert page.url == live.url + "/admin/dashboard"
-    chart = page.locator("svg[aria-label='每日核销量']")
+    assert [figure.inner_text() for figure in page.locator(".totals .figure").all()] == ["2", "1", "3", "1"]
+    assert "（33.3%）" in page.locator(".totals").inner_text()
+    chart = page.locator("svg.chart")
     assert chart.is_visible()
     box = chart.bounding_box()
     assert box["width"] > 600 and box["height"] > 150
-    lines = chart.locator("polyline")
-    assert lines.count() == 2
-    for line in lines.all():
-        points = line.get_attribute("points").split()
-        assert len(points) == 30  # one point per day of the default 30-day range
-        assert points[-1] == "760.0,0.0"  # today, at the peak of 1
-        assert {point.split(",")[1] for point in points[:-1]} == {"220.0"}  # nothing on the other days
-    legend = page.locator("p.legend").inner_text()
+    bars = chart.locator("g")
+    assert bars.count() == 30  # one bar per day of the default 30-day range
+    today_bar = bars.nth(29).locator("rect")
+    assert today_bar.count() == 2  # both scenarios, stacked: neither hides the other
+    tops = sorted(float(rect.get_attribute("y")) for rect in today_bar.all())
+    heights = [float(rect.get_attribute("height")) for rect in today_bar.all()]
+    assert tops[0] + heights[0] == pytest.approx(tops[1]) or tops[0] + heights[1] == pytest.approx(tops[1])
+    assert "共 2 次" in bars.nth(29).locator("title").text_content()
+    legend = page.locator("ul.legend").inner_text()
     assert "信易行 1" in legend and "信易医 1" in legend
-    refusals = table_rows(page.locator(".card", has_text="扫码被拒原因").locator("table"))
-    assert refusals == [["二维码已使用 token_used", "1"]]
+    measures = table_rows(page.locator(".card", has_text="按激励措施").locator("table"))
+    assert sorted(row[2] for row in measures) == ["1", "1"]
+    refusals = table_rows(page.locator(".card", has_text="扫码未通过的原因").locator("table"))
+    assert refusals == [["二维码已使用", "1"]]
     snap(page, "dashboard")
 
     with page.expect_download() as download:
@@ -419,7 +423,8 @@ def test_reporter_sees_only_the_import_page(page, live):
     submit(page, "上传并导入")
     report = page.locator("#report")
     assert report.locator("b").inner_text() == "1"
-    assert [row[:3] for row in table_rows(report.locator("table"))] == [["3", "category", "category_not_allowed"]]
+    refused = table_rows(report.locator("table"))
+    assert [row[:2] for row in refused] == [["第 3 行", "category"]] and "不由本单位报送" in refused[0][2]
 
 
 # ---- 6. CSRF -----------------------------------------------------------------------------------------------------
@@ -467,15 +472,15 @@ def test_admin_pages_render(page, live, today):
     who = list_identity(identity(71, name="欧阳守信"), today)
     login(page, "c_admin")
     assert nav_links(page) == ["概览", "名单异议", "投诉建议", "名单查询", "名单导入", "激励措施", "实施单位",
-                               "账号管理",
-                               "审计日志"]
+                               "账号管理", "扫码记录", "审计日志"]
 
     page.goto("/admin/measures")
     rows = table_rows(page.locator("main table"))
     assert len(rows) == len(demo.MEASURES)
     by_code = {row[0]: row for row in rows}
-    assert by_code["XY-XING-01"][1] == "守信个人乘坐市内公交车5折优惠" and by_code["XY-XING-01"][5] == "已发布"
-    assert by_code["XY-XING-03"][5] == "待审核" and by_code["XY-YOU-03"][5] == "已停止"
+    assert by_code["XY-XING-01"][1] == "守信个人乘坐市内公交车5折优惠" and by_code["XY-XING-01"][6] == "已发布"
+    assert by_code["XY-XING-01"][4] == "按5折收费"
+    assert by_code["XY-XING-03"][6] == "待审核" and by_code["XY-YOU-03"][6] == "已停止"
     snap(page, "measures")
 
     page.goto("/admin/venues")
@@ -488,8 +493,11 @@ def test_admin_pages_render(page, live, today):
     assert listed["c_reporter"][2:4] == ["报送单位", "市文明办"]
 
     page.goto("/admin/audit")
-    actions = [row[2] for row in table_rows(page.locator("main table"))]
-    assert "admin.login" in actions and "import.list" in actions and "account.create" in actions
+    entries = page.locator("ol.audit li").all_inner_texts()
+    assert any(entry.startswith("管理员 信用办管理员 (c_admin) 于 ") and entry.endswith("登录了管理后台")
+               for entry in entries)
+    assert any("导入了名单文件" in entry for entry in entries)
+    assert any("创建了审核员账号 c_reviewer" in entry for entry in entries)
     snap(page, "audit")
 
     subject_id = who.subject().id

@@ -3,11 +3,12 @@ area; this table is where each page and each form action is found."""
 from flask import Blueprint
 
 from app.web.console import accounts, audit, cases, catalogue, dashboard, lists, measure_editor, scans, session
-from app.web.console.access import console_nav, kept
+from app.web.console.access import console_nav, kept_form
 
 bp = Blueprint("console", __name__, url_prefix="/admin", template_folder="templates", static_folder="static",
                static_url_path="/static")
-bp.app_context_processor(lambda: {"console_nav": console_nav, "kept": kept})
+bp.app_context_processor(lambda: {"console_nav": console_nav})
+bp.context_processor(lambda: {"kept": kept_form()})
 
 GET, POST, BOTH = ("GET",), ("POST",), ("GET", "POST")
 ROUTES = (

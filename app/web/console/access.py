@@ -73,9 +73,8 @@ def refusal_text(refused: DomainError) -> str:
                                      for name, problem in (refused.fields or {}).items())
 
 
-def kept(name: str, action: str) -> str:
-    """What was typed into the refused form posted to `action`, shown again once on the page it returns to (never a
-    password); a page may hold several forms with the same field names."""
-    if "kept_form" not in g:
-        g.kept_form = session.pop(KEPT_KEY, {})
-    return g.kept_form["values"].get(name, "") if g.kept_form.get("action") == action else ""
+def kept_form() -> Callable[[str, str], str]:
+    """What was typed into the refused form, for the page it returns to: `kept(name, action)` gives a field of the
+    form posted to `action` (a page may hold several forms with the same field names); shown once, never a password."""
+    form = session.pop(KEPT_KEY, {})
+    return lambda name, action: form["values"].get(name, "") if form.get("action") == action else ""

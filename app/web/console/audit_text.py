@@ -66,6 +66,6 @@ def sentence(event: AuditEvent) -> str:
 
 def link(event: AuditEvent) -> str | None:
     """The page of the object the entry is about, when there is one."""
-    if not event.target_id or event.target_type not in LINKS:
+    if not event.target_id or event.target_type not in LINKS or event.action.endswith(".login"):
         return None
     return LINKS[event.target_type](event.target_id)

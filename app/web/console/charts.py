@@ -40,7 +40,7 @@ def _nice_peak(peak: int) -> int:
         magnitude *= 10
 
 
-def stacked(series: dict[str, dict[dt.date, int]], width: int = 760, height: int = 240) -> dict:
+def stacked(series: dict[str, dict[dt.date, int]], width: int = 640, height: int = 220) -> dict:
     """Bars (a day each, or a week each when the range is longer than two months) stacked by scenario."""
     days = sorted(next(iter(series.values())).keys()) if series else []
     span = 7 if len(days) > WEEKLY_AFTER_DAYS else 1
