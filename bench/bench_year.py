@@ -165,6 +165,7 @@ def report(demo_figures: dict, year_figures: dict, scale: float, seconds: float,
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--scale", type=float, default=1, help="10 builds 30M attempts and 1M listed subjects")
+    parser.add_argument("--subjects", type=int, help="listed subjects to add (default 100,000 × scale)")
     parser.add_argument("--database-url", help="an empty database (default: a temporary SQLite file)")
     parser.add_argument("--export-only", nargs=3, metavar=("URL", "START", "END"), help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -187,11 +188,12 @@ def main() -> None:
             categories = db.session.scalars(sa.select(ListCategory.id).where(ListCategory.kind == "person")).all()
             db.session.remove()
             build_year(db.engine, args.scale, venues, measures, categories, random.Random(20261129),
-                       dt.datetime.now(LOCAL_TZ))
+                       dt.datetime.now(LOCAL_TZ), args.subjects)
             built = time.perf_counter() - began
             year_figures = measure(app, url, calls)
             print(json.dumps(year_figures, ensure_ascii=False), flush=True)
-            report(demo_figures, year_figures, args.scale, built, db.engine.dialect.name)
+            report(demo_figures, year_figures, args.scale, built, f"{db.engine.dialect.name}, "
+                   f"{args.subjects or int(100_000 * args.scale):,} listed subjects added")
             db.session.remove()
             db.engine.dispose()
 

@@ -94,10 +94,10 @@ def _entries(first_id: int, first_subject: int, count: int, categories: list[int
 
 
 def build_year(engine: Engine, scale: float, staff_of: dict[int, int], measures: list[tuple[int, int]],
-               categories: list[int], rng: random.Random, now: dt.datetime) -> None:
+               categories: list[int], rng: random.Random, now: dt.datetime, subjects: int | None = None) -> None:
     """Listed subjects and the 365 Beijing days before `now`'s day of attempts and redemptions at the demo venues."""
     writer = Writer(engine)
-    subjects = int(SUBJECTS * scale)
+    subjects = subjects or int(SUBJECTS * scale)
     first_subject = writer.max_id("subjects") + 1
     for chunk in _chunks(_subjects(first_subject, subjects, now)):
         writer.write("subjects", SUBJECT_COLUMNS, chunk)
