@@ -61,3 +61,16 @@ def test_a_citizens_redemptions_and_the_audit_log_page_by_key(catalogue):
     assert [item.redeemed_at for item in redeemed] == [T0 + dt.timedelta(minutes=late) for late in range(44, -1, -1)]
     logged = walk(lambda after: audit.events(None, "entry.", None, utcnow(), 1, after))
     assert len({event.id for event in logged}) == 55
+
+
+def test_the_admin_audit_api_pages_by_key(client, catalogue):
+    accounts.create_account("audit_admin", STAFF_PASSWORD, "admin", "test")
+    login = client.post("/api/v1/admin/login", json={"username": "audit_admin", "password": STAFF_PASSWORD}).get_json()
+    headers = {"Authorization": f"Bearer {login['access_token']}"}
+    for _ in range(60):
+        audit.record("admin:1", "entry.extend", "entry", 1)
+    db.session.commit()
+    first = client.get("/api/v1/admin/audit?action=entry.", headers=headers).get_json()
+    rest = client.get(f"/api/v1/admin/audit?action=entry.&after={first['after']}", headers=headers).get_json()
+    assert len(first["items"]) + len(rest["items"]) == 60 and rest["after"] is None
+    assert {item["id"] for item in first["items"]}.isdisjoint(item["id"] for item in rest["items"])

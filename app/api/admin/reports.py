@@ -49,6 +49,7 @@ def export(days):
 @login_required("admin", ("admin",))
 @blp.arguments(AuditQuerySchema, location="query", as_kwargs=True)
 @blp.response(200, AuditPageSchema)
-def audit_log(page, since, until, actor=None, action=None):
-    """The append-only log, newest first, by who (`admin:1`), what (a prefix: `entry.`) and when (Beijing days)."""
-    return audit.events(actor, action, since, until, page)
+def audit_log(page, since, until, after, actor=None, action=None):
+    """The append-only log, newest first, by who (`admin:1`), what (a prefix: `entry.`) and when (Beijing days);
+    `after` continues below the previous page."""
+    return audit.events(actor, action, since, until, page, after)

@@ -11,7 +11,17 @@ from app.domain.identity import SUBJECT_KINDS
 from app.domain.measures import SCENARIOS
 from app.domain.roles import ROLES
 from app.errors import DomainError
-from app.http.schemas import Id, Instant, PageQuerySchema, RefSchema, SubjectSchema, Text, TokenSchema, page_of
+from app.http.schemas import (
+    Id,
+    Instant,
+    KeysetQuerySchema,
+    PageQuerySchema,
+    RefSchema,
+    SubjectSchema,
+    Text,
+    TokenSchema,
+    page_of,
+)
 from app.services.accounts import MIN_PASSWORD_LENGTH
 
 DEFAULT_RANGE_DAYS = 30
@@ -162,7 +172,7 @@ class DateRangeSchema(Schema):
         return {"start": start, "end": end}
 
 
-class AuditQuerySchema(PageQuerySchema):
+class AuditQuerySchema(KeysetQuerySchema):
     actor = fields.String(validate=validate.Length(max=80), metadata={"description": "操作人，如 admin:1"})
     action = fields.String(validate=validate.Length(max=60), metadata={"description": "动作前缀，如 entry."})
     start = fields.Date(metadata={"description": "起始日（北京时间，含）"})
@@ -326,7 +336,7 @@ class AuditEventSchema(Schema):
     details = fields.Dict()
 
 
-AuditPageSchema = page_of(AuditEventSchema)
+AuditPageSchema = page_of(AuditEventSchema, keyset=True)
 MeasureListAdminSchema = Schema.from_dict({"items": fields.List(fields.Nested(MeasureAdminSchema))},
                                           name="MeasureAdminList")
 VenueListSchema = Schema.from_dict({"items": fields.List(fields.Nested(VenueAdminSchema))}, name="VenueList")
