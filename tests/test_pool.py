@@ -10,7 +10,7 @@ from wsgi import create_app
 pytestmark = pytest.mark.skipif(not POSTGRES_URL, reason="PostgreSQL only")
 
 
-def test_the_pool_does_not_ping_on_checkout_and_prepares_repeated_statements(app):
+def test_the_pool_does_not_ping_on_checkout_and_psycopg_prepares_within_a_transaction(app):
     assert db.engine.pool._pre_ping is False and db.engine.pool._recycle == 1800
     assert engine_options({"DB_PREPARE_THRESHOLD": "off"})["connect_args"]["prepare_threshold"] is None
     with db.engine.connect() as connection:

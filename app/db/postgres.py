@@ -3,8 +3,12 @@
 `pool_pre_ping` would cost a `SELECT 1` on every checkout — one more round trip than the request's own statements.
 Instead a connection is checked only when it has sat idle in the pool longer than DB_IDLE_CHECK_SECONDS (after a
 quiet night, a failover or a proxy's idle timeout), which under load is never; TCP keepalives find dead peers, and
-connections are replaced after DB_POOL_RECYCLE_SECONDS. psycopg prepares a statement on the server once a connection
-has run it DB_PREPARE_THRESHOLD times, so the counters' fixed statements are parsed and planned once per connection.
+connections are replaced after DB_POOL_RECYCLE_SECONDS.
+
+psycopg prepares a statement on the server once a connection has run it DB_PREPARE_THRESHOLD times, but forgets every
+prepared statement at each ROLLBACK, and a transaction that only read ends in one (the ORM session's close, the pool's
+reset): so today statements stay prepared only within a transaction. Keeping them would need read-only work to end
+in COMMIT (bench/README.md, "A year of a province").
 """
 import os
 import time
