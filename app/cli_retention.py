@@ -1,4 +1,4 @@
-"""`flask --app wsgi purge`: the retention command (a dry run unless told --yes)."""
+"""`flask --app wsgi purge` (retention, a dry run unless told --yes) and `rollup` (the statistics' daily counts)."""
 import datetime as dt
 import sys
 
@@ -7,7 +7,7 @@ from flask import Flask, current_app
 
 from app.domain.dates import today, utcnow
 from app.errors import DomainError
-from app.services import retention
+from app.services import retention, rollups
 
 CLI_ACTOR = "cli"
 
@@ -29,5 +29,13 @@ def purge_command(before: dt.datetime | None, execute: bool) -> None:
                f"{report.days} 天；统计数据保留")
 
 
+@click.command("rollup")
+def rollup_command() -> None:
+    """Roll up the closed days not yet in the statistics' daily counts (the first statistics call would)."""
+    through = rollups.roll_up(utcnow())
+    click.echo(f"统计已汇总至 {through}" if through else "尚无可汇总的记录")
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(purge_command)
+    app.cli.add_command(rollup_command)

@@ -9,8 +9,8 @@ import sqlalchemy as sa
 from app.domain.dates import utcnow
 from app.errors import DomainError
 from app.extensions import db
-from app.models import AuditEvent, DailyVenueCitizens, Redemption, ScanAttempt
-from app.services import retention, stats
+from app.models import AuditEvent, DailyRedemptions, DailyVenueCitizens, Redemption, ScanAttempt
+from app.services import retention, rollups, stats
 from tests.test_stats import counter  # noqa: F401 - the fixture
 
 START, END = dt.date(2026, 11, 9), dt.date(2026, 11, 13)
@@ -76,3 +76,9 @@ def test_the_command_is_a_dry_run_without_yes(app, counter):  # noqa: F811
     default = runner.invoke(args=["purge"])
     assert default.exit_code == 0 and f"{retention.default_before(dt.date.today(), 2).year}" in default.output
     assert runner.invoke(args=["purge", "--before", "2999-01-01", "--yes"]).exit_code == 1
+
+
+def test_the_rollup_command_rolls_up_the_closed_days(app, counter):  # noqa: F811
+    done = app.test_cli_runner().invoke(args=["rollup"])
+    assert done.exit_code == 0 and str(rollups.last_closed_day(utcnow())) in done.output
+    assert db.session.scalar(sa.select(sa.func.sum(DailyRedemptions.redemptions))) == 4
