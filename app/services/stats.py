@@ -273,7 +273,8 @@ def _redemption_rows(start: dt.date, end: dt.date, venue_id: int | None) -> Iter
         sa.select(Redemption.id, beijing_seconds(Redemption.redeemed_at), Redemption.measure_id, Redemption.venue_id,
                   Subject.kind, Subject.name, Subject.id_masked, Redemption.benefit["summary"].as_string())
         .join(Subject, Redemption.subject_id == Subject.id).where(*_redemptions(start, end, venue_id))
-        .order_by(Redemption.redeemed_at, Redemption.id))
+        # The order of ix_redemptions_at (id last, as SQLite's rowid): read in index order, never sorted.
+        .order_by(Redemption.redeemed_at, Redemption.venue_id, Redemption.subject_id, Redemption.id))
     for (redemption_id, redeemed_at, measure_id, venue, kind, name, id_masked, summary) in rows:
         yield [redemption_id, redeemed_at, *measures[measure_id], venues[venue], KIND_NAMES[kind],
                mask_name(kind, name), id_masked, summary or ""]
