@@ -95,3 +95,15 @@ def server(app, database_url, catalogue, tmp_path):
 def measure_id(catalogue):
     """The bus company's 5折 measure, which every listed person may use."""
     return db.session.scalar(sa.select(Measure.id).where(Measure.code == "XY-XING-01"))
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """The system Chromium under Playwright, shared by a module's browser tests."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser import launch
+    with sync_playwright() as playwright:
+        chromium = launch(playwright)
+        yield chromium
+        chromium.close()

@@ -16,23 +16,15 @@ from app.domain.dates import today
 from app.extensions import db
 from app.models import Evidence, Measure, Objection
 from app.services import accounts
-from tests.browser import PHONE, axe_violations, launch, requires_chromium, snap, watch_for_policy_violations
+from tests.browser import PHONE, axe_violations, requires_chromium, snap, watch_for_policy_violations
 from tests.helpers import identity, list_identity
 from tests.live_server import STAFF_PASSWORD, LiveServer
 
 pytestmark = requires_chromium
-sync_api = pytest.importorskip("playwright.sync_api")
+pytest.importorskip("playwright.sync_api")
 SHOTS = "SAVE_H5_SCREENSHOTS"
 # Short codes, so the page must fetch a new one within the test: refresh_in = max(1, 12 - 10) = 2 s.
 TTL_SECONDS = 12
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as playwright:
-        chromium = launch(playwright)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

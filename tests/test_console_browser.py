@@ -32,21 +32,10 @@ STAFF_PASSWORD = "counter-pass"
 
 pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="system Chromium is not installed")
 
-sync_api = pytest.importorskip("playwright.sync_api")
+pytest.importorskip("playwright.sync_api")
 
 
 # ---- fixtures ------------------------------------------------------------------------------------------------
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"])
-        yield chromium
-        chromium.close()
-
 
 @pytest.fixture
 def users(app, catalogue):

@@ -14,23 +14,15 @@ from app.domain.dates import utcnow
 from app.extensions import db
 from app.models import Account, Measure, MeasureChange, Objection
 from app.services import accounts, citizens, complaints, objections, scanning
-from tests.browser import PHONE, axe_violations, launch, requires_chromium, watch_for_policy_violations
+from tests.browser import PHONE, axe_violations, requires_chromium, watch_for_policy_violations
 from tests.helpers import identity, list_identity
 from tests.live_server import LiveServer
+from tests.test_console_browser import PASSWORD, flashes, fresh, login, submit
 
-PASSWORD = "console-pass-1"
 DESKTOP = {"viewport": {"width": 1366, "height": 900}}
 
 pytestmark = requires_chromium
-sync_api = pytest.importorskip("playwright.sync_api")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as playwright:
-        chromium = launch(playwright)
-        yield chromium
-        chromium.close()
+pytest.importorskip("playwright.sync_api")
 
 
 @pytest.fixture
@@ -69,36 +61,13 @@ def desktop(browser, live):
     assert refused == []
 
 
-def sign_in(page, username: str) -> None:
-    page.goto("/admin/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    with page.expect_navigation():
-        page.get_by_role("button", name="登录").click()
-    assert "/admin/login" not in page.url, page.inner_text("main")
-
-
-def click(page, name: str) -> None:
-    with page.expect_navigation():
-        page.get_by_role("button", name=name, exact=True).click()
-
-
-def flashes(page) -> list[str]:
-    return [text.strip() for text in page.locator(".flash").all_inner_texts()]
-
-
-def fresh() -> None:
-    db.session.commit()
-    db.session.expire_all()
-
-
 def _measure(code: str) -> Measure:
     return db.session.scalar(sa.select(Measure).where(Measure.code == code))
 
 
 def test_a_managers_journey(desktop, live, people, today):
     page = desktop
-    sign_in(page, "lib_boss")
+    login(page, "lib_boss")
     assert page.url.endswith("/admin/dashboard")
     assert [link.strip() for link in page.locator("header nav a").all_inner_texts()] == \
         ["概览", "激励措施", "账号管理", "扫码记录"]
@@ -128,7 +97,7 @@ def test_a_managers_journey(desktop, live, people, today):
     assert "第6行" in preview.inner_text() and "须填数字" in preview.inner_text()
     aaa_books.locator("input[name=benefit_value]").fill("10")
     page.fill("textarea[name=change_note]", "AAA 读者多借，总量仍受上限约束。")
-    click(page, "提交变更申请")
+    submit(page, "提交变更申请")
     assert flashes(page) == ["变更申请已提交，信用办审核通过后生效"]
     assert "1 项待审核" in page.locator("#changes-title").inner_text()
     fresh()
@@ -141,7 +110,7 @@ def test_a_managers_journey(desktop, live, people, today):
     page.fill("input[name=username]", "lib_desk2")
     page.fill("input[name=display_name]", "自助借还区")
     page.fill("form.fields input[name=password]", "desk-pass-22")
-    click(page, "创建")
+    submit(page, "创建")
     assert flashes(page) == ["账号已创建"]
     row = page.locator("tr", has_text="lib_desk2")
     row.locator("input[name=password]").fill("desk-pass-33")
@@ -167,9 +136,9 @@ def test_a_managers_journey(desktop, live, people, today):
 
     # The credit office approves; the audit log tells the story in words.
     page.locator("header button", has_text="退出").click()
-    sign_in(page, "c_admin")
+    login(page, "c_admin")
     page.goto("/admin/measures")
-    click(page, "批准变更")
+    submit(page, "批准变更")
     assert flashes(page) == ["已批准变更"]
     page.goto("/admin/audit")
     log = page.locator("ol.audit").inner_text()
@@ -198,7 +167,7 @@ def test_keyboard_only_sign_in_and_a_refused_form_keeps_its_values(desktop, live
     new_row.locator("input[name=code]").fill("BUS")  # taken
     new_row.locator("input[name=name]").fill("阳江市海陵岛旅游区")
     new_row.locator("input[name=address]").fill("海陵岛闸坡镇")
-    click(page, "新增")
+    submit(page, "新增")
     assert flashes(page) == ["编码已被使用"]
     new_row = page.locator("tr").last
     assert new_row.locator("input[name=name]").input_value() == "阳江市海陵岛旅游区"
@@ -238,7 +207,7 @@ def test_every_page_fits_its_screen_and_passes_axe(browser, live, people, today,
     page.goto("/admin/login")
     _shoot(page, folder, f"login-{device_name}")
     for username, paths in PAGES.items():
-        sign_in(page, username)
+        login(page, username)
         for path in paths:
             response = page.goto(path.format(**ids))
             assert response.status == 200, path
@@ -271,7 +240,7 @@ def _shoot(page, folder: str | None, name: str) -> None:
 
 def test_the_dashboard_reads_totals_and_overdue_cases_first(desktop, live, people, today):
     ids = _seed_cases(people, today)
-    sign_in(desktop, "c_reviewer")
+    login(desktop, "c_reviewer")
     first_card = desktop.locator("main section.card").first
     assert "已超期的案件" in first_card.inner_text() and f"名单异议 #{ids['objection']}" in first_card.inner_text()
     assert "已超期" in first_card.inner_text()
