@@ -10,7 +10,8 @@ from app.web.console.audit_text import link, sentence
 
 ACTION_GROUPS = {"measure.": "激励措施", "entry.": "名单条目", "dishonesty.": "失信记录", "import.": "导入",
                  "export.": "导出", "objection.": "名单异议", "complaint.": "投诉建议", "account.": "账号",
-                 "venue.": "实施单位", "admin.login": "登录管理后台", "redemption.": "柜台核销"}
+                 "venue.": "实施单位", "admin.login": "登录管理后台", "redemption.": "柜台核销",
+                 "retention.": "清除过期记录"}
 
 
 @requires("admin")
