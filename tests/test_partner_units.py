@@ -3,6 +3,8 @@ credit office, every action audited; the benefit editor in words; names, deadlin
 import csv
 import datetime as dt
 import io
+import re
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -260,3 +262,14 @@ def test_a_refused_form_keeps_what_was_typed_but_never_the_password(client, unit
                  "/admin/accounts").get_data(as_text=True)
     assert "用户名已存在" in page and 'value="重名的人"' in page and "typed-secret-1" not in page
     assert 'value="重名的人"' not in client.get("/admin/accounts").get_data(as_text=True)  # shown once
+
+
+def test_every_audited_action_has_a_sentence():
+    """An action added to a service without wording would show its code to the clerk."""
+    from app.web.console.audit_text import VERBS
+    calls = [line for path in Path("app").rglob("*.py") for line in path.read_text(encoding="utf-8").splitlines()
+             if "audit.record" in line]
+    written = {action for line in calls for action in re.findall(r'"([a-z_]+\.[a-z_]+)"', line)}
+    formatted = {"import.list", "import.dishonesty", "objection.upheld", "objection.rejected", "admin.login",
+                 "staff.login"}  # f"import.{kind}", f"objection.{outcome}", f"{audience}.login"
+    assert len(written) > 20 and written | formatted <= set(VERBS), sorted(written | formatted - set(VERBS))
