@@ -77,7 +77,7 @@ def sentences(benefit: dict[str, Any]) -> list[tuple[str, str]]:
     """What each grade reads — (who, sentence) for everyone listed and for each grade a tier or cap changes."""
     graded = {tier["min_grade"] for tier in benefit.get("tiers", [])}
     grades = [None, *(grade for grade in GRADES if grade in graded)]
-    return [("所有守信主体" if grade is None else f"信用等级 {grade} 及以上",
+    return [("所有可享受者" if grade is None else f"信用等级 {grade} 及以上",
              benefit_for(benefit, grade)["summary"] or "（未填写优惠内容）") for grade in grades]
 
 
