@@ -62,3 +62,24 @@ def test_an_insert_must_name_every_column_with_a_python_default(app):
     with raw_connection() as connection, pytest.raises(ValueError, match="at"):
         Prepared(sa.insert(ScanAttempt), column_keys=["action", "venue_id", "staff_id", "device", "valid"]).run(
             connection, action="verify", venue_id=1, staff_id=1, device="", valid=False)
+
+
+def test_the_bearer_check_stays_prepared_on_postgresql(app, catalogue):
+    """Reads end in COMMIT, so psycopg keeps the statements it prepared (a ROLLBACK would make it forget them)."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("server-side prepared statements are PostgreSQL's")
+    from app.domain.dates import utcnow
+    from app.services import accounts, sessions
+
+    account = accounts.create_account("prepared_desk", "desk-pass-1", "staff", "test", venue_id=catalogue["BUS"].id)
+    token, _ = sessions.issue("staff", utcnow(), account_id=account.id)
+    db.session.commit()
+    db.session.close()  # the ORM's own connection back to the pool, so the reads below reuse one connection
+    for _ in range(4):
+        sessions.authenticate(token, "staff", utcnow())
+    with raw_connection() as connection:
+        cursor = connection.dbapi.cursor()
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+        connection.commit()
+    assert any("token_hash" in statement for statement in prepared), prepared

@@ -6,9 +6,8 @@ quiet night, a failover or a proxy's idle timeout), which under load is never; T
 connections are replaced after DB_POOL_RECYCLE_SECONDS.
 
 psycopg prepares a statement on the server once a connection has run it DB_PREPARE_THRESHOLD times, but forgets every
-prepared statement at each ROLLBACK, and a transaction that only read ends in one (the ORM session's close, the pool's
-reset): so today statements stay prepared only within a transaction. Keeping them would need read-only work to end
-in COMMIT (bench/README.md, "A year of a province").
+prepared statement at each ROLLBACK: so the hot path's reads (app/db/prepared.py) end in COMMIT, and so does the idle
+check below; a request that used the ORM session still ends in its ROLLBACK.
 """
 import os
 import time
@@ -51,6 +50,6 @@ def configure_postgres(engine: Engine, idle_check_seconds: float) -> None:
         try:
             with dbapi_connection.cursor() as cursor:
                 cursor.execute("SELECT 1")
-            dbapi_connection.rollback()
+            dbapi_connection.commit()
         except Exception as error:  # any failure means this connection is gone: the pool retries with a new one
             raise DisconnectionError() from error

@@ -89,7 +89,10 @@ class Prepared:
 
 
 class RawConnection:
-    """A pooled DBAPI connection and its dialect; the caller commits, and closing rolls back what is left."""
+    """A pooled DBAPI connection and its dialect; the caller commits, and closing rolls back what is left.
+
+    A read ends with commit() too: psycopg discards its server-side prepared statements at every ROLLBACK, so a read
+    left to the pool's rollback would be parsed and planned again on every request."""
 
     def __init__(self, dbapi_connection: Any, dialect: Dialect) -> None:
         self.dbapi = dbapi_connection

@@ -37,6 +37,7 @@ _STANDING = Prepared(
 def code_standing(subject_id: int, today: dt.date) -> CodeStanding:
     with raw_connection() as connection:
         rows = _STANDING.run(connection, subject_id=subject_id, today=today, since=exclusion_start(today))
+        connection.commit()
     if not rows:
         raise NotFound("subject_not_found", "主体不存在")
     entries = [row for row in rows if row.status is not None]

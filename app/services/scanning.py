@@ -287,6 +287,7 @@ def redeem(token: str, measure_id: int, idempotency_key: str, staff_id: int, dev
         venue_id = _venue_of(rows)
         earlier = _earlier(rows[0], token_key, measure_id)
         if earlier is not None:
+            connection.commit()
             return earlier, True
         if rows[0].m_id is None:
             raise NotFound("measure_not_found", "激励措施不存在")

@@ -81,7 +81,7 @@ def authenticate(token: str | None, audience: str, now: dt.datetime) -> Session:
             raise Unauthenticated("account_disabled", "账号已停用")
         if now - row.last_used_at > TOUCH_INTERVAL:
             _TOUCH.run(connection, token_id=row.id, now=now)
-            connection.commit()
+        connection.commit()
     return Session(row.id, row.audience, row.subject_id, row.account_id)
 
 
