@@ -1,6 +1,7 @@
 """Lists paged by key: a venue's scans, a citizen's redemptions and the audit log, at any depth, on both databases."""
 import datetime as dt
 
+from app.db.paging import EPOCH, MICROSECOND
 from app.domain.dates import utcnow
 from app.extensions import db
 from app.services import accounts, audit, citizens, scanning
@@ -74,3 +75,12 @@ def test_the_admin_audit_api_pages_by_key(client, catalogue):
     rest = client.get(f"/api/v1/admin/audit?action=entry.&after={first['after']}", headers=headers).get_json()
     assert len(first["items"]) + len(rest["items"]) == 60 and rest["after"] is None
     assert {item["id"] for item in first["items"]}.isdisjoint(item["id"] for item in rest["items"])
+
+
+def test_a_cursor_naming_an_id_beyond_the_column_still_pages(catalogue):
+    counter = Counter(catalogue)
+    for _ in range(3):
+        counter.attempt("BUS", T0, "token_expired")
+    db.session.commit()
+    page = scanning.history(counter.staff_of("BUS").id, 1, f"{(T0 - EPOCH) // MICROSECOND}.99999999999")
+    assert len(page.items) == 3

@@ -20,6 +20,7 @@ CURSOR = re.compile(r"(\d{1,16})\.(\d{1,18})")
 CURSOR_PATTERN = CURSOR.pattern
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 MICROSECOND = dt.timedelta(microseconds=1)
+MAX_ID = 2**31 - 1  # ids are INTEGER (int4 on PostgreSQL): a larger one in a cursor is read as this
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,7 @@ def _position(after: str) -> tuple[dt.datetime, int]:
     if match is None:
         raise DomainError("invalid_cursor", "翻页位置无效", fields={"after": "请使用上一页返回的 after"})
     micros, row_id = int(match.group(1)), int(match.group(2))
-    return EPOCH + micros * MICROSECOND, row_id
+    return EPOCH + micros * MICROSECOND, min(row_id, MAX_ID)
 
 
 def keyset_page(query: sa.Select, time: sa.ColumnElement, row_id: sa.ColumnElement, size: int, page: int = 1,
