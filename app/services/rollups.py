@@ -18,6 +18,7 @@ from app.models.rollups import DailyAttempts, DailyRedemptions, DailyVenueCitize
 
 # A request stamped just before midnight may still be committing just after it.
 SETTLE = dt.timedelta(minutes=10)
+BATCH_DAYS = 31
 
 
 def utc_bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
@@ -57,21 +58,22 @@ def _first_day() -> dt.date | None:
 def roll_up(now: dt.datetime, through: dt.date | None = None) -> dt.date | None:
     """Roll up every closed day (up to `through`) not yet rolled up; returns the last day rolled up.
 
-    Commits its own work. Two processes rolling up the same days at once collide on the day's key: the loser rolls
-    back and finds the winner's.
+    Commits every BATCH_DAYS days, so a first roll-up of years of history holds bounded memory and transactions. Two
+    processes rolling up the same days at once collide on the day's key: the loser rolls back and finds the winner's.
     """
     done = rolled_through()
     last = min(last_closed_day(now), through or dt.date.max)
     first = done + dt.timedelta(days=1) if done else (_first_day() or last)
-    if first > last:
-        return done
-    try:
-        _insert(first, last, now)
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        return rolled_through()
-    return last
+    while first <= last:
+        upto = min(first + dt.timedelta(days=BATCH_DAYS - 1), last)
+        try:
+            _insert(first, upto, now)
+            db.session.commit()
+        except IntegrityError:
+            db.session.rollback()
+            return rolled_through()
+        done, first = upto, upto + dt.timedelta(days=1)
+    return done
 
 
 def _insert(first: dt.date, last: dt.date, now: dt.datetime) -> None:
