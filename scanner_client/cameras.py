@@ -89,7 +89,8 @@ class CameraFeed:
         self._state, self._frame, self._number = "opening", None, 0
         self._last_frame_at = time.monotonic()
         self._closed = threading.Event()
-        threading.Thread(target=self._run, name=f"camera-{index}", daemon=True).start()
+        self._thread = threading.Thread(target=self._run, name=f"camera-{index}", daemon=True)
+        self._thread.start()
 
     def _run(self) -> None:
         try:
@@ -136,6 +137,10 @@ class CameraFeed:
         with self._lock:
             return self._number, self._frame
 
-    def close(self) -> None:
+    def close(self, wait_seconds: float = 2.0) -> None:
+        """Stop reading and release the camera; waits for the reader so no capture is still open at exit (a native
+        capture torn down by the interpreter's exit aborts the process)."""
         self._closed.set()
+        if self._thread is not threading.current_thread():
+            self._thread.join(wait_seconds)
 

@@ -97,6 +97,7 @@ class Window:
         self.family = next((family for family in FONT_FAMILIES if family in tkfont.families(root)), "TkDefaultFont")
         venue = scanner.api.venue.get("name", "")
         root.title(f"信易+ 守信激励扫码核验 — {venue}")
+        root.bind("<Destroy>", self._closing, add="+")
         self._build(venue)
         if not self.files:
             self._refresh_cameras()
@@ -150,10 +151,15 @@ class Window:
         if 0 <= chosen < len(self.cameras):
             self._open_camera(self.cameras[chosen].index)
 
+    def _closing(self, event: tk.Event) -> None:
+        """The window is going away: stop the camera first."""
+        if event.widget is self.root and self.feed is not None:
+            self.feed.close()
+
     def _open_camera(self, index: int) -> None:
         """Open a camera on its own thread; even one the system did not list is tried (listing can be incomplete)."""
         if self.feed is not None:
-            self.feed.close()
+            self.feed.close(wait_seconds=0)  # the old reader releases its camera on its own thread
         self.camera_index, self.frame_number = index, 0
         known = next((position for position, camera in enumerate(self.cameras) if camera.index == index), None)
         if known is not None:

@@ -81,4 +81,22 @@ def test_a_camera_that_hangs_counts_as_stopped():
 
     feed = CameraFeed(0, lambda index: Hanging(True, 0), stall_seconds=0.2)
     assert _wait_for(feed, "stopped", seconds=2) == "stopped"
+    feed.close(wait_seconds=0)
+
+
+def test_closing_a_live_camera_releases_it_before_returning():
+    """No capture may still be open when the window exits: the interpreter's teardown of one aborts the process."""
+    class Live(Capture):
+        released = False
+
+        def read(self):
+            time.sleep(0.005)
+            return True, np.zeros((4, 4, 3), np.uint8)
+
+        def release(self):
+            Live.released = True
+
+    feed = CameraFeed(0, lambda index: Live(True, 0))
+    assert _wait_for(feed, "live") == "live"
     feed.close()
+    assert Live.released
