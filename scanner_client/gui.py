@@ -49,13 +49,13 @@ class Worker:
     """One background thread runs every decode, HTTP call and outbox write in order, so the window never blocks."""
 
     def __init__(self) -> None:
-        self.tasks: queue.Queue[Callable[[], None]] = queue.Queue()
+        self.tasks: queue.Queue[Callable[[], None] | None] = queue.Queue()
         self._busy = False
-        threading.Thread(target=self._run, daemon=True).start()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
 
     def _run(self) -> None:
-        while True:
-            task = self.tasks.get()
+        while (task := self.tasks.get()) is not None:
             self._busy = True
             try:
                 task()
@@ -69,6 +69,16 @@ class Worker:
 
     def idle(self) -> bool:
         return self.tasks.empty() and not self._busy
+
+    def stop(self, wait_seconds: float = 5.0) -> None:
+        """Finish the task under way, drop the rest, and end the thread: native decoding still running while the
+        interpreter exits aborts the process."""
+        try:
+            while True:
+                self.tasks.get_nowait()
+        except queue.Empty:
+            self.tasks.put(None)
+        self._thread.join(wait_seconds)
 
 
 def fit(width: int, height: int, box: tuple[int, int] = PREVIEW_SIZE) -> tuple[int, int]:
@@ -152,9 +162,12 @@ class Window:
             self._open_camera(self.cameras[chosen].index)
 
     def _closing(self, event: tk.Event) -> None:
-        """The window is going away: stop the camera first."""
-        if event.widget is self.root and self.feed is not None:
+        """The window is going away: stop the camera and the worker before the interpreter does."""
+        if event.widget is not self.root:
+            return
+        if self.feed is not None:
             self.feed.close()
+        self.worker.stop()
 
     def _open_camera(self, index: int) -> None:
         """Open a camera on its own thread; even one the system did not list is tried (listing can be incomplete)."""
