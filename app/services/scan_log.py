@@ -1,29 +1,20 @@
-"""Scan attempts as the console reads them: one partner unit's counters (its manager) or every unit (the credit
-office), newest first, optionally only the refusals."""
+"""Scan attempts as their lists read them: one venue's counters (staff, a partner unit's manager) or every venue
+(the credit office), newest first, optionally only the refusals, paged by key at any depth."""
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from app.db.paging import Page, page_of
-from app.extensions import db
+from app.db.paging import Page, keyset_page
 from app.models import ScanAttempt
 
 PAGE_SIZE = 50
 
 
-def attempts(venue_id: int | None, page: int, refusals_only: bool = False) -> Page[ScanAttempt]:
-    query = (sa.select(ScanAttempt)
-             .options(selectinload(ScanAttempt.subject), selectinload(ScanAttempt.measure),
-                      selectinload(ScanAttempt.staff))
-             .order_by(ScanAttempt.at.desc(), ScanAttempt.id.desc()))
+def attempts(venue_id: int | None, page: int = 1, after: str | None = None, refusals_only: bool = False,
+             size: int = PAGE_SIZE) -> Page[ScanAttempt]:
+    query = sa.select(ScanAttempt).options(selectinload(ScanAttempt.subject), selectinload(ScanAttempt.measure),
+                                           selectinload(ScanAttempt.staff))
     if venue_id is not None:
         query = query.where(ScanAttempt.venue_id == venue_id)
     if refusals_only:
         query = query.where(ScanAttempt.valid.is_(False))
-    return page_of(query, page, PAGE_SIZE)
-
-
-def count_refusals(venue_id: int | None) -> int:
-    query = sa.select(sa.func.count()).select_from(ScanAttempt).where(ScanAttempt.valid.is_(False))
-    if venue_id is not None:
-        query = query.where(ScanAttempt.venue_id == venue_id)
-    return db.session.scalar(query)
+    return keyset_page(query, ScanAttempt.at, ScanAttempt.id, size, page, after)

@@ -13,9 +13,8 @@ from typing import Any, NamedTuple
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
 
-from app.db.paging import Page, keyset_page
+from app.db.paging import Page
 from app.db.prepared import Prepared, RawConnection, raw_connection
 from app.domain.identity import mask_name
 from app.domain.lists import ACTIVE, entry_status, exclusion_start, refusal_of
@@ -25,7 +24,7 @@ from app.domain.roles import actor
 from app.errors import Conflict, DomainError, NotFound
 from app.extensions import db
 from app.models import Account, ListCategory, ListEntry, Measure, Redemption, ScanAttempt, Subject
-from app.services import audit, qrcodes
+from app.services import audit, qrcodes, scan_log
 from app.services.dishonesty import blocking_exists
 
 PAGE_SIZE = 30
@@ -348,12 +347,7 @@ def _staff(staff_id: int) -> Account:
 
 def history(staff_id: int, page: int, after: str | None = None) -> Page[ScanAttempt]:
     """This venue's attempts, newest first: page `page`, or the page below `after` (any depth at page 1's cost)."""
-    staff = _staff(staff_id)
-    return keyset_page(sa.select(ScanAttempt)
-                       .options(selectinload(ScanAttempt.subject), selectinload(ScanAttempt.measure),
-                                selectinload(ScanAttempt.staff))
-                       .where(ScanAttempt.venue_id == staff.venue_id),
-                       ScanAttempt.at, ScanAttempt.id, PAGE_SIZE, page, after)
+    return scan_log.attempts(_staff(staff_id).venue_id, page, after, size=PAGE_SIZE)
 
 
 def subject_attempts(subject_id: int, limit: int = PAGE_SIZE) -> list[ScanAttempt]:

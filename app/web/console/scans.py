@@ -10,6 +10,6 @@ def scan_log_page():
     unit = unit_of(g.account)
     venue_id = unit if unit is not None else request.args.get("venue", type=int)
     refusals_only = request.args.get("only") == "refused"
-    page = scan_log.attempts(venue_id, max(request.args.get("page", 1, type=int), 1), refusals_only)
+    page = scan_log.attempts(venue_id, after=request.args.get("after") or None, refusals_only=refusals_only)
     return render_template("console/scans.html", page=page, unit=unit, venue_id=venue_id,
                            refusals_only=refusals_only, venues=[] if unit else venues.venues())
