@@ -92,11 +92,14 @@ def _decide(change: MeasureChange, status: str, account_id: int, now: dt.datetim
 
 def _as_data(terms: dict[str, Any]) -> dict[str, Any]:
     """Terms as JSON can hold them (the end date as text)."""
-    return {**terms, "valid_to": terms["valid_to"].isoformat() if terms.get("valid_to") else None} \
-        if "valid_to" in terms else dict(terms)
+    data = dict(terms)
+    if data.get("valid_to"):
+        data["valid_to"] = data["valid_to"].isoformat()
+    return data
 
 
 def _from_data(terms: dict[str, Any]) -> dict[str, Any]:
-    if terms.get("valid_to"):
-        return {**terms, "valid_to": dt.date.fromisoformat(terms["valid_to"])}
-    return dict(terms)
+    data = dict(terms)
+    if data.get("valid_to"):
+        data["valid_to"] = dt.date.fromisoformat(data["valid_to"])
+    return data
