@@ -10,7 +10,7 @@ from PIL import Image
 from app.domain import workdays
 from app.domain.dates import utcnow
 from app.extensions import db
-from app.models import AuditEvent, Evidence, ListEntry, Objection, ScanAttempt
+from app.models import AuditEvent, Complaint, Evidence, ListEntry, Objection, ScanAttempt
 from app.services import accounts, imports, objections, qrcodes, scanning
 from tests.helpers import identity, list_identity, login, race
 
@@ -180,6 +180,29 @@ def test_each_bad_upload_is_refused_and_leaves_nothing(app, client, alice, name,
     response = _object(client, headers, entry_id=_entry_id(who), files=[("good.png", _png()), (name, content)])
     assert response.status_code == status and response.get_json()["error"]["code"] == code
     assert _count(Objection) == 0 and _count(Evidence) == 0 and _evidence_files(app) == []
+
+
+def _browser_multipart(fields: dict[str, str]) -> tuple[bytes, str]:
+    """A form as a browser sends it when no file was picked: the file part is there, unnamed and empty."""
+    boundary = "----WebKitFormBoundaryNoFilePicked"
+    parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{key}"\r\n\r\n{value}\r\n'
+             for key, value in fields.items()]
+    parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="evidence"; filename=""\r\n'
+                 "Content-Type: application/octet-stream\r\n\r\n\r\n")
+    return "".join(parts).encode() + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
+
+
+def test_a_file_field_left_empty_is_no_file(app, client, alice, catalogue):
+    who, headers = alice
+    body, content_type = _browser_multipart({"type": "wrongly_suspended", "entry_id": str(_entry_id(who)),
+                                             "statement": "我的名单被错误暂停，请核实。"})
+    filed = client.post("/api/v1/objections", data=body, headers={**headers, "Content-Type": content_type})
+    assert filed.status_code == 201, filed.get_json()
+    assert filed.get_json()["evidence"] == [] and _count(Evidence) == 0 and _evidence_files(app) == []
+    body, content_type = _browser_multipart({"kind": "suggestion", "content": "希望公交卡也能在图书馆使用。"})
+    complained = client.post("/api/v1/complaints", data=body, headers={**headers, "Content-Type": content_type})
+    assert complained.status_code == 201, complained.get_json()
+    assert _count(Complaint) == 1 and _count(Evidence) == 0
 
 
 def test_too_many_files_are_refused(app, client, alice):

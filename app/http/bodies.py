@@ -33,14 +33,23 @@ def load_form(schema: Schema) -> dict[str, Any]:
 def load_with_uploads(schema: Schema, files_field: str = "evidence") -> tuple[dict[str, Any], Uploads]:
     """A JSON body, or multipart fields plus the files under `files_field`, through the schema; anything else 415."""
     if request.mimetype == "multipart/form-data":
-        uploads = [(upload.filename or "", upload.read()) for upload in request.files.getlist(files_field)]
-        return load(schema, _filled(request.form, schema)), uploads
+        return load(schema, _filled(request.form, schema)), _picked_files(files_field)
     if request.is_json:
         body = request.get_json(silent=True)
         if not isinstance(body, dict):
             raise DomainError("invalid_request", "请求体应为 JSON 对象", status=400)
         return load(schema, body), []
     raise DomainError("unsupported_media_type", "请以 JSON 或 multipart/form-data 提交", status=415)
+
+
+def _picked_files(files_field: str) -> Uploads:
+    """The files under `files_field`; a part without a name or content is a file field left empty, not a file."""
+    uploads = []
+    for upload in request.files.getlist(files_field):
+        data = upload.read()
+        if upload.filename or data:
+            uploads.append((upload.filename or "", data))
+    return uploads
 
 
 def _filled(form, schema: Schema) -> dict[str, Any]:
