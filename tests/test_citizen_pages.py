@@ -122,10 +122,17 @@ def test_a_citizen_who_is_not_listed_sees_why_instead_of_a_code(client, catalogu
     assert client.get("/m/code/fresh").status_code == 403
 
 
-def test_large_text_is_remembered(client, catalogue):
+def test_elder_mode_is_remembered_and_offered_on_the_first_screens(client, catalogue):
+    for path in ("/", "/m/login"):
+        assert 'aria-pressed="false"' in client.get(path).get_data(as_text=True).split("</header>")[0]
     _sign_in(client, list_identity(identity(106, name="赵大字"), today()))
-    client.post("/m/text-size", data={"csrf_token": _csrf(client, "/m/"), "size": "large", "back": "/m/"})
-    assert 'class="citizen large"' in client.get("/m/").get_data(as_text=True)
-    client.post("/m/text-size", data={"csrf_token": _csrf(client, "/m/"), "size": "normal",
-                                      "back": "https://evil.example/"})
-    assert 'class="citizen"' in client.get("/m/").get_data(as_text=True)
+    assert ">长辈版</button>" in client.get("/m/").get_data(as_text=True).split("</header>")[0]
+    switched = client.post("/m/elder", data={"csrf_token": _csrf(client, "/m/"), "elder": "on", "back": "/"})
+    assert switched.status_code == 303 and switched.headers["Location"] == "/"
+    for path in ("/", "/m/", "/m/measures"):
+        assert '<html lang="zh-CN" class="elder">' in client.get(path).get_data(as_text=True)
+    assert 'class="elder"' not in client.get("/admin/login").get_data(as_text=True)  # the console keeps its sizes
+    away = client.post("/m/elder", data={"csrf_token": _csrf(client, "/m/"), "elder": "off",
+                                         "back": "https://evil.example/"})
+    assert away.headers["Location"] == "/m/"
+    assert '<html lang="zh-CN">' in client.get("/m/").get_data(as_text=True)
