@@ -5,7 +5,7 @@ import mimetypes
 from flask import Flask
 
 from app.http.errors import HTML_BLUEPRINTS
-from app.web import citizen, console, docs, home, scanner
+from app.web import assets, citizen, console, docs, home, scanner
 from app.web.helpers import template_helpers
 
 FRONT_ENDS = (home.bp, citizen.bp, scanner.bp, console.bp)
@@ -20,3 +20,4 @@ def register(app: Flask) -> None:
         app.register_blueprint(blueprint)
         HTML_BLUEPRINTS.add(blueprint.name)
     app.register_blueprint(docs.bp)
+    assets.register(app)

@@ -1,6 +1,6 @@
 """The citizen's pages (/m/): the mini-program's pages as a mobile web app on the same services as the citizen API,
 for 粤省事/粤商通/WeChat H5 embedding and every platform without a mini-program. This table is where each page is."""
-from flask import Blueprint
+from flask import Blueprint, request
 
 from app.web.citizen import cases, pages, session
 from app.web.citizen.access import page_context
@@ -38,6 +38,7 @@ for rule, endpoint, view, methods in ROUTES:
 
 @bp.after_request
 def no_store(response):
-    """Every citizen page holds personal data: never cached by the browser or a proxy."""
-    response.headers["Cache-Control"] = "no-store"
+    """Every citizen page holds personal data: never cached by the browser or a proxy (static files are, by name)."""
+    if request.endpoint != "citizen.static":
+        response.headers["Cache-Control"] = "no-store"
     return response

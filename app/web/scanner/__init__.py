@@ -1,5 +1,5 @@
 """The staff web scanner (/scan/): any phone or tablet with a camera is a counter. This table is where each page is."""
-from flask import Blueprint
+from flask import Blueprint, request
 
 from app.web.scanner import views
 
@@ -21,7 +21,7 @@ for rule, endpoint, view, methods in ROUTES:
 
 @bp.after_request
 def no_store(response):
-    """Decisions and history name people: never cached."""
-    if not response.mimetype.startswith(("image/", "application/manifest", "application/wasm", "text/css")):
+    """Decisions and history name people: never cached (static files are, by name)."""
+    if request.endpoint != "scanner.static":
         response.headers["Cache-Control"] = "no-store"
     return response
