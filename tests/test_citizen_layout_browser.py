@@ -84,7 +84,8 @@ PUBLIC_PAGES = [("front-door", "/"), ("login", "/m/login"), ("catalogue", "/m/me
 
 
 def _open(page, path: str) -> dict:
-    page.goto(path)
+    response = page.goto(path)
+    assert response.status == (404 if "no-such-page" in path else 200), (path, page.inner_text("main"))
     if path == "/m/code":
         page.locator("#qr").wait_for(state="visible")
     return page.evaluate(MEASURE)
@@ -154,6 +155,7 @@ def test_every_page_in_standard_mode_and_in_elder_mode(browser, live, driver):
         assert page.evaluate("document.documentElement.classList.contains('elder')")  # remembered on the front door
         for name, path in PUBLIC_PAGES:
             _check_elder(path, _open(page, path))
+            assert axe_violations(page) == [], path
             snap(page, SHOTS, f"{name}-elder")
     finally:
         context.close()
