@@ -1,13 +1,15 @@
 """The citizen's pages (/m/): the mini-program's pages as a mobile web app on the same services as the citizen API,
 for 粤省事/粤商通/WeChat H5 embedding and every platform without a mini-program. This table is where each page is."""
 from flask import Blueprint, request
+from flask_wtf.csrf import CSRFError
 
 from app.web.citizen import cases, pages, session
-from app.web.citizen.access import page_context
+from app.web.citizen.access import csrf_refused, page_context
 
 bp = Blueprint("citizen", __name__, url_prefix="/m", template_folder="templates", static_folder="static",
                static_url_path="/static")
 bp.context_processor(page_context)
+bp.register_error_handler(CSRFError, csrf_refused)
 
 GET, POST, BOTH = ("GET",), ("POST",), ("GET", "POST")
 ROUTES = (

@@ -1,15 +1,21 @@
 """Who is signed in to the citizen pages, and what every citizen page shows around its content."""
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
-from flask import g, request
+from flask import current_app, g, request
+from flask_wtf.csrf import CSRFError
 
+from app.errors import DomainError
+from app.http.errors import handle_domain_error, handle_http_exception
 from app.services import case_log
-from app.web.auth import signed_in
+from app.web.auth import current_session, signed_in
 
 SESSION_KEY = "citizen_token"
 TEXT_COOKIE = "text_size"
 LARGE = "large"
 requires = signed_in(SESSION_KEY, "citizen", "citizen.login")
+SESSION_EXPIRED = "登录已过期，请重新登录"
 
 # The bottom tab bar: every page is one tap from here, or two through a tab's page.
 TABS = (("citizen.home", "首页", "home"), ("citizen.code", "亮码", "qr"), ("citizen.measures", "措施", "gift"),
@@ -25,3 +31,29 @@ def page_context() -> dict[str, Any]:
     session = getattr(g, "session", None)
     unread = case_log.unread_count(session.subject_id) if session is not None and session.subject_id else 0
     return {"large_text": large_text(), "tabs": TABS, "unread": unread}
+
+
+def session_expired() -> DomainError:
+    return DomainError("session_expired", SESSION_EXPIRED, status=401)
+
+
+def fetched(view: Callable) -> Callable:
+    """A signed-in page's background fetch (JSON): a sign-in that has ended answers 401 `session_expired` for the page
+    to say so in words, where a page would go to the login form (the dead token stays, for that form to explain)."""
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if current_session(SESSION_KEY, "citizen") is None:
+            raise session_expired()
+        return view(*args, **kwargs)
+
+    wrapper.fetched = True
+    return wrapper
+
+
+def csrf_refused(error: CSRFError):
+    """A fetch whose sign-in has ended fails its CSRF check too (the session cookie was replaced or is gone): that
+    ended sign-in is the answer, not "页面已过期"."""
+    view = current_app.view_functions.get(request.endpoint)
+    if getattr(view, "fetched", False) and current_session(SESSION_KEY, "citizen") is None:
+        return handle_domain_error(session_expired())
+    return handle_http_exception(error)

@@ -1,5 +1,6 @@
 """The citizen's own pages: 身份核对, the identity code (亮码), the catalogue, the redemption history."""
 import base64
+from typing import Any
 
 from flask import g, jsonify, render_template, request
 
@@ -12,7 +13,7 @@ from app.http.schemas import PageQuerySchema
 from app.http.times import local_iso
 from app.services import citizens, qrcodes
 from app.web.auth import current_session
-from app.web.citizen.access import SESSION_KEY, requires
+from app.web.citizen.access import SESSION_KEY, fetched, requires
 
 
 @requires()
@@ -23,27 +24,33 @@ def home():
     return render_template("citizen/home.html", position=position, entries=entries, offers=offers, refusal=refusal)
 
 
+def _new_code(subject_id: int) -> dict[str, Any]:
+    """A new code with its QR image inline: in the code page's HTML first, then from `fresh_code` as JSON."""
+    issued = citizens.issue_code(subject_id, today(), utcnow())
+    image = base64.b64encode(qrcodes.render_png(issued.token, scale=10)).decode()
+    return {"token": issued.token, "expires_at": local_iso(issued.expires_at), "ttl": issued.ttl,
+            "refresh_in": issued.refresh_in, "image": f"data:image/png;base64,{image}"}
+
+
 @requires()
 def code():
-    """亮码: the page; the code itself comes from `fresh_code`, so the page refreshes it without reloading."""
+    """亮码: the page with its first code in it, so the QR shows without another round trip; `fresh_code` renews it."""
     position, _, _ = citizens.profile(g.session.subject_id, today())
     refusal = REFUSALS.get(position.refusal) if position.refusal else None
-    return render_template("citizen/code.html", position=position, refusal=refusal)
+    first = _new_code(g.session.subject_id) if position.listed else None
+    return render_template("citizen/code.html", position=position, refusal=refusal, first=first)
 
 
-@requires()
+@fetched
 def fresh_code():
     """A new code as JSON with its QR image inline, for the code page to show; no-store like every personal answer."""
     try:
-        issued = citizens.issue_code(g.session.subject_id, today(), utcnow())
+        return jsonify(_new_code(g.session.subject_id))
     except Forbidden as refused:
         return jsonify(refusal=refused.code, message=refused.message), 403
-    image = base64.b64encode(qrcodes.render_png(issued.token, scale=10)).decode()
-    return jsonify(token=issued.token, expires_at=local_iso(issued.expires_at), ttl=issued.ttl,
-                   refresh_in=issued.refresh_in, image=f"data:image/png;base64,{image}")
 
 
-@requires()
+@fetched
 def code_status():
     """Whether staff have confirmed a redemption of the code on screen: the page asks every few seconds."""
     token = (request.get_json(silent=True) or {}).get("token")

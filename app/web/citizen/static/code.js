@@ -1,63 +1,107 @@
-// The identity code on screen: fetched fresh, counted down and replaced before it expires without reloading the page,
-// the screen kept awake where the browser allows, and "已核销" shown within seconds of staff confirming it.
+// The identity code on screen: the page arrives with its first code, which is counted down and replaced before it
+// expires without reloading the page; the screen is kept awake where the browser allows, "已核销" shows within seconds
+// of staff confirming it, and a sign-in that has ended hides the code at once and says so.
 const root = document.getElementById("code");
 const done = document.getElementById("done");
+const expired = document.getElementById("expired");
 const image = document.getElementById("qr");
-const loading = document.getElementById("loading");
-const countdown = document.getElementById("countdown");
+const seconds = document.querySelector("#countdown b");
+const news = document.getElementById("news");
 const offline = document.getElementById("offline");
 const csrf = document.querySelector("meta[name=csrf-token]").content;
 const STATUS_EVERY_MS = 2000;
 
-let token = null;
-let fetchedAt = 0;
-let ttl = 60;
-let refreshIn = 45;
+let token = root.dataset.token;
+let ttl = Number(root.dataset.ttl);
+let refreshIn = Number(root.dataset.refreshIn);
+// The first code was issued just before the page's first byte left the server: count from then, not from now.
+const navigation = performance.getEntriesByType("navigation")[0];
+let issuedAt = navigation ? performance.timeOrigin + navigation.responseStart : Date.now();
 let paused = false;
+let signedOut = false;
+let fetching = false;
+let lapsed = false;
+
+// Said to screen readers (a polite live region): a new code, a lapsed one. The countdown itself is not announced.
+function say(words) {
+  news.textContent = words;
+}
+
+// The fetches answer 401 once the sign-in has ended; nothing else of theirs redirects (to the login form).
+function endedSignIn(answer) {
+  return answer.status === 401 || answer.redirected;
+}
+
+function showSignedOut() {
+  signedOut = true;
+  token = null;
+  image.removeAttribute("src");
+  root.hidden = true;
+  done.hidden = true;
+  expired.hidden = false;
+  releaseWakeLock();
+  expired.querySelector("a").focus();
+}
 
 async function fetchCode() {
+  if (signedOut || fetching) return;
+  fetching = true;
   try {
     const answer = await fetch(root.dataset.fresh, { cache: "no-store", headers: { Accept: "application/json" } });
-    if (answer.redirected || !(answer.headers.get("Content-Type") || "").includes("json")) {
-      window.location.assign(root.dataset.login);
+    if (endedSignIn(answer)) {
+      showSignedOut();
       return;
     }
     if (answer.status === 403) {
       window.location.reload();
       return;
     }
+    if (!answer.ok) throw new Error(String(answer.status));
     const code = await answer.json();
     token = code.token;
     ttl = code.ttl;
     refreshIn = code.refresh_in;
-    fetchedAt = Date.now();
+    issuedAt = Date.now();
     image.src = code.image;
     image.hidden = false;
-    loading.hidden = true;
     offline.hidden = true;
+    lapsed = false;
+    const now = new Date();
+    say(`二维码已更新（${now.toLocaleTimeString("zh-CN", { hour: "2-digit", minute: "2-digit" })}）`);
     tick();
   } catch (error) {
     offline.hidden = false;
+  } finally {
+    fetching = false;
   }
 }
 
 function tick() {
   if (!token || paused) return;
-  // Counted from when the code arrived, so a phone whose clock is wrong still counts right.
-  const elapsed = (Date.now() - fetchedAt) / 1000;
+  // Counted from when the code was issued by this phone's clock, so a phone whose clock is wrong still counts right.
+  const elapsed = (Date.now() - issuedAt) / 1000;
   const left = Math.max(0, Math.ceil(ttl - elapsed));
-  countdown.querySelector("b").textContent = String(left);
+  seconds.textContent = String(left);
+  if (left === 0 && !lapsed) {
+    lapsed = true;
+    image.hidden = true; // a lapsed code would only be refused at the counter
+    say("二维码已过期，请检查网络后点“刷新二维码”");
+  }
   if (elapsed >= refreshIn) fetchCode();
 }
 
 async function checkRedeemed() {
-  if (!token || paused) return;
+  if (!token || paused || signedOut) return;
   try {
     const answer = await fetch(root.dataset.status, {
       method: "POST", cache: "no-store",
-      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
+      headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": csrf },
       body: JSON.stringify({ token }),
     });
+    if (endedSignIn(answer)) {
+      showSignedOut();
+      return;
+    }
     if (!answer.ok) return;
     const status = await answer.json();
     offline.hidden = true;
@@ -81,12 +125,17 @@ function showDone(status) {
 let wakeLock = null;
 async function keepAwake() {
   try {
-    if ("wakeLock" in navigator && document.visibilityState === "visible") {
+    if ("wakeLock" in navigator && document.visibilityState === "visible" && !signedOut) {
       wakeLock = await navigator.wakeLock.request("screen");
     }
   } catch (error) {
     wakeLock = null; // refused (battery saver, older browser): the code still works, the screen may dim
   }
+}
+
+function releaseWakeLock() {
+  if (wakeLock) wakeLock.release().catch(() => {});
+  wakeLock = null;
 }
 
 document.getElementById("refresh").addEventListener("click", fetchCode);
@@ -98,7 +147,7 @@ document.getElementById("again").addEventListener("click", () => {
   fetchCode();
 });
 document.addEventListener("visibilitychange", () => {
-  if (document.visibilityState === "visible") {
+  if (document.visibilityState === "visible" && !signedOut) {
     keepAwake();
     if (!paused) fetchCode();
   }
@@ -109,4 +158,4 @@ window.addEventListener("offline", () => { offline.hidden = false; });
 setInterval(tick, 1000);
 setInterval(checkRedeemed, STATUS_EVERY_MS);
 keepAwake();
-fetchCode();
+tick();

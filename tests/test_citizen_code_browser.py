@@ -1,0 +1,107 @@
+"""The code page in Chromium on a phone: the QR from the page's first HTML, static files from the browser's cache on
+the next page, and a sign-in ended while the page is open — the code hidden at once and the words in its place.
+
+Set SAVE_H5_SCREENSHOTS=<folder> to keep PNGs of the states (docs/h5/ holds the committed ones).
+"""
+import pytest
+import sqlalchemy as sa
+
+from app.domain.dates import today, utcnow
+from app.extensions import db
+from app.models import AccessToken
+from tests.browser import PHONE, requires_chromium, snap, watch_for_policy_violations
+from tests.helpers import identity, list_identity
+from tests.live_server import LiveServer
+from tests.test_citizen_browser import SHOTS, no_serious_violations, shown_token, sign_in
+
+pytestmark = requires_chromium
+pytest.importorskip("playwright.sync_api")
+# Short codes, so the page replaces one within the test: refresh_in = max(1, 12 - 10) = 2 s.
+TTL_SECONDS = 12
+# Anything that would read the countdown aloud each time it changes.
+LIVE = "[aria-live], [role=status], [role=alert], [role=log], [role=timer], [role=marquee]"
+
+
+@pytest.fixture
+def citizen(app, catalogue):
+    return list_identity(identity(141, name="黄守义"), today(), category="P02", grade="A")
+
+
+@pytest.fixture
+def live(app, database_url, citizen, tmp_path):
+    server = LiveServer(database_url, tmp_path / "server.log")
+    server.env.update(EVIDENCE_DIR=app.config["EVIDENCE_DIR"], QR_TTL_SECONDS=str(TTL_SECONDS))
+    server.start()
+    yield server
+    server.kill()
+
+
+@pytest.fixture
+def phone(browser, live):
+    context = browser.new_context(base_url=live.url, locale="zh-CN", **PHONE)
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    refused = watch_for_policy_violations(page)
+    yield page
+    context.close()
+    assert refused == []  # nothing the strict Content-Security-Policy had to block
+
+
+def test_the_qr_comes_with_the_page_and_only_new_codes_are_announced(phone, citizen):
+    sign_in(phone, citizen)
+    asked = []
+    phone.on("request", lambda request: asked.append(request.url))
+    phone.get_by_role("navigation", name="底部导航").get_by_role("link", name="亮码").click()
+    phone.locator("#qr").wait_for(state="visible")
+    before_the_qr = list(asked)
+    assert before_the_qr and not [url for url in before_the_qr if "/m/code/" in url]  # no fetch before the QR
+    assert shown_token(phone) == phone.locator("#code").get_attribute("data-token")
+    assert phone.evaluate(f"document.getElementById('countdown').closest({LIVE!r})") is None
+    phone.get_by_role("status").filter(has_text="二维码已更新").wait_for(timeout=10_000)
+    assert shown_token(phone) != phone.locator("#code").get_attribute("data-token")  # replaced by a fetched one
+
+
+def test_static_files_come_from_the_cache_the_pages_never(phone, citizen):
+    sign_in(phone, citizen)
+    phone.goto("/m/code")
+    phone.locator("#qr").wait_for(state="visible")
+    protocol = phone.context.new_cdp_session(phone)
+    protocol.send("Network.enable")
+    urls, cached = {}, set()
+    protocol.on("Network.requestWillBeSent", lambda event: urls.__setitem__(event["requestId"],
+                                                                            event["request"]["url"]))
+    protocol.on("Network.requestServedFromCache", lambda event: cached.add(event["requestId"]))
+    protocol.on("Network.responseReceived", lambda event: cached.add(event["requestId"])
+                if event["response"].get("fromDiskCache") else None)
+    phone.goto("/m/")
+    phone.goto("/m/code")
+    phone.locator("#qr").wait_for(state="visible")
+    static = {request for request, url in urls.items() if "/static/" in url}
+    assert static and static <= cached, urls  # none downloaded again
+    assert not {request for request, url in urls.items() if url.endswith(("/m/", "/m/code"))} & cached  # pages are
+
+
+def test_a_sign_in_ended_while_the_code_is_on_screen_hides_it_and_says_so(phone, live, citizen):
+    sign_in(phone, citizen)
+    phone.goto("/m/code")
+    phone.locator("#qr").wait_for(state="visible")
+    db.session.execute(sa.update(AccessToken).values(revoked_at=utcnow()))  # as the credit office ends it
+    db.session.commit()
+    words = phone.get_by_role("heading", name="登录已过期，请重新登录")
+    words.wait_for(state="visible", timeout=5_000)  # the next status check, every 2 s
+    assert not phone.locator("#qr").is_visible() and phone.locator("#qr").get_attribute("src") is None
+    assert not phone.locator("#countdown").is_visible()
+    again = phone.get_by_role("link", name="重新登录")
+    assert again.is_visible() and "next=/m/code" in again.get_attribute("href")
+    snap(phone, SHOTS, "code-signed-out")
+    no_serious_violations(phone)
+    with phone.expect_navigation():
+        again.click()
+    assert "/m/login" in phone.url
+    phone.get_by_label("姓名 / 企业名称").fill(citizen.name)
+    phone.get_by_label("证件号码").fill(citizen.number)
+    with phone.expect_navigation():
+        phone.get_by_role("button", name="登录").click()
+    assert phone.url.endswith("/m/code")  # back where the citizen was, with a code
+    phone.locator("#qr").wait_for(state="visible")
+    assert not phone.locator("#expired").is_visible()
