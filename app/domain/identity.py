@@ -4,6 +4,7 @@ import hashlib
 import hmac
 import re
 import secrets
+import unicodedata
 from functools import lru_cache
 
 from stdnum import numdb
@@ -39,6 +40,13 @@ _ENTERPRISE_NAME = re.compile(f"[{_HAN}·A-Za-z0-9 （）()&\\-、]+")
 _MIDDLE_DOTS = str.maketrans({"•": "·", "・": "·", "･": "·", "∙": "·", "‧": "·", "\u3000": " "})
 _SPACE_BESIDE_HAN = re.compile(f"(?<=[{_HAN}·]) | (?=[{_HAN}·])")
 FORMULA_LEADS = ("=", "+", "-", "@")
+# A Hong Kong identity card number: one or two letters, six digits and a check digit, often in brackets (A123456(7)).
+_HONG_KONG_ID = re.compile(r"[A-Z]{1,2}[0-9]{6}\(?[0-9A]\)?")
+HONG_KONG_ID_HINT = "香港身份证号码不能用于登录，请填写港澳居民居住证号码（810000 开头的 18 位号码）"
+CHOOSE_KIND_HINTS = {PERSON: "这是企业的统一社会信用代码，请选择“企业”",
+                     ENTERPRISE: "这是个人的居民身份证号码，请选择“个人”"}
+NAME_MISMATCH = "姓名/名称与证件号码不匹配，请按证件上的姓名或营业执照上的名称填写"
+MIDDLE_DOT_HINT = "姓名与证件号码不匹配：请按证件上的姓名填写，包括间隔号（·）"
 
 
 def parse_kind(raw: str) -> str:
@@ -51,7 +59,7 @@ def parse_kind(raw: str) -> str:
 
 def _invalid(kind: str, problem: str) -> DomainError:
     label = "居民身份证号码" if kind == PERSON else "统一社会信用代码"
-    return DomainError("invalid_id_number", f"{label}无效：{problem}")
+    return DomainError("invalid_id_number", f"{label}无效：{problem}，请对照证件逐位核对")
 
 
 @lru_cache(maxsize=8192)
@@ -97,10 +105,38 @@ def _credit_code(number: str) -> str:
     return number
 
 
+def _typed_number(raw: str) -> str:
+    """A number as typed, without spaces, full-width digits and letters made ASCII (４４１７ → 4417), x as X."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", raw or "")).upper()
+
+
 def normalize_id_number(kind: str, raw: str, today: dt.date) -> str:
     """The canonical ID number (resident ID, HK/Macao/Taiwan residence permit, or credit code), or invalid_id_number."""
-    number = re.sub(r"\s+", "", raw or "").upper()
+    number = _typed_number(raw)
     return _resident_id(number, today) if kind == PERSON else _credit_code(number)
+
+
+def sign_in_hint(kind: str, raw: str, today: dt.date) -> str | None:
+    """What to do instead, for a refused number a person signing in often types: a Hong Kong identity card, or a
+    valid number of the other kind (a credit code with 个人 chosen, an ID number with 企业); None otherwise."""
+    number = _typed_number(raw)
+    if kind == PERSON and _HONG_KONG_ID.fullmatch(number):
+        return HONG_KONG_ID_HINT
+    other = ENTERPRISE if kind == PERSON else PERSON
+    try:
+        normalize_id_number(other, number, today)
+    except DomainError:
+        return None
+    return CHOOSE_KIND_HINTS[kind]
+
+
+def name_mismatch(on_record: str, typed: str) -> str:
+    """What a person whose name does not match the number's is told: the middle dot when only it is missing (the
+    letters typed are theirs), never anything of the name on record."""
+    undotted = on_record.replace("·", "")
+    if undotted != on_record and typed.replace("·", "").replace(" ", "") == undotted.replace(" ", ""):
+        return MIDDLE_DOT_HINT
+    return NAME_MISMATCH
 
 
 def normalize_name(kind: str, raw: str) -> str:
@@ -132,13 +168,29 @@ def mask_id_number(number: str) -> str:
     return number[:3] + "*" * (len(number) - 7) + number[-4:]
 
 
-def mask_name(kind: str, name: str) -> str:
-    """Mask a person's name (张*、张*丰); enterprise names are public registration data and stay whole."""
-    if kind == ENTERPRISE or len(name) < 2:
+def _mask(name: str) -> str:
+    """张* 张*丰 欧**信: the first and the last character stay."""
+    if len(name) < 2:
         return name
     if len(name) == 2:
         return name[0] + "*"
     return name[0] + "*" * (len(name) - 2) + name[-1]
+
+
+def mask_name(kind: str, name: str) -> str:
+    """Mask a person's name (张*、张*丰) so its owner still knows it; enterprise names are public registration data.
+
+    A name with a middle dot keeps what comes before the last dot and masks the part after it as a Han name is
+    masked (阿依古丽·买*提, 约翰·史*斯); when that part is one character, all but the first character and the dots.
+    """
+    if kind == ENTERPRISE:
+        return name
+    first, dot, last = name.rpartition("·")
+    if not dot:
+        return _mask(name)
+    if len(last) >= 2:
+        return f"{first}·{_mask(last)}"
+    return name[0] + "".join(char if char == "·" else "*" for char in name[1:])
 
 
 def new_qr_ref() -> str:

@@ -9,7 +9,7 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from app.domain.dates import local_date
-from app.domain.identity import ENTERPRISE, normalize_id_number, normalize_name, parse_kind
+from app.domain.identity import ENTERPRISE, name_mismatch, normalize_id_number, normalize_name, parse_kind, sign_in_hint
 from app.errors import DomainError
 from app.extensions import db
 from app.models import Subject
@@ -55,7 +55,8 @@ def _identity(kind_raw: Any, name_raw: Any, number_raw: Any, today: dt.date) -> 
         try:
             number = normalize_id_number(kind, str(number_raw or ""), today)
         except DomainError as exc:
-            fields["uscc" if kind == ENTERPRISE else "id_number"] = exc.message
+            hint = sign_in_hint(kind, str(number_raw or ""), today)
+            fields["uscc" if kind == ENTERPRISE else "id_number"] = hint or exc.message
     if fields:
         raise DomainError("invalid_identity", "身份信息不正确", fields=fields)
     return VerifiedIdentity(kind, name, number)
@@ -131,6 +132,6 @@ def citizen_login(provider_name: Any, payload: dict[str, Any], now: dt.datetime)
     if subject is None:
         subject = _first_login(identity)
     elif subject.name != identity.name:
-        raise DomainError("identity_mismatch", "姓名/名称与证件号码不匹配", status=401)
+        raise DomainError("identity_mismatch", name_mismatch(subject.name, identity.name), status=401)
     token, lifetime = sessions.login_subject(subject, now)
     return subject, token, lifetime

@@ -43,8 +43,9 @@ def login():
                                                 number_field: form.get(number_field) or form.get("id_number")},
                                         utcnow())
         except DomainError as refused:
+            # Each field's problem already says what to do (选择“企业”, 包括间隔号…): it stands alone.
             problems = "；".join(str(problem) for problem in (refused.fields or {}).values())
-            flash(refused.message + (f"：{problems}" if problems else ""), "error")
+            flash(problems or refused.message, "error")
             # Only what is safe to echo goes back into the page: never the number that was typed.
             return render_template("citizen/login.html", providers=providers, kind=request.form.get("kind"),
                                    name=request.form.get("name", "")), refused.status
