@@ -14,6 +14,18 @@ SCENARIOS = {
     "rental": "信易租", "loan": "信易贷", "approval": "信易批", "parking": "信易停", "online": "信易网",
     "insurance": "信易保", "regulation": "信易管", "benefit": "信易惠", "hiring": "信易聘",
 }
+# What each scenario is in everyday words, shown next to its 信易+ name on the citizen's pages.
+SCENARIO_PLAIN_NAMES = {
+    "travel": "乘车出行", "reading": "图书借阅", "medical": "看病就医", "tourism": "旅游住宿", "shopping": "购物消费",
+    "rental": "租赁租房", "loan": "贷款", "approval": "政务办事", "parking": "停车", "online": "网上服务",
+    "insurance": "保险", "regulation": "减少检查", "benefit": "惠民优惠", "hiring": "求职招聘",
+}
+# Words a citizen may not know, explained in one line where a citizen page uses them.
+PLAIN_WORDS = {
+    "信用等级": "信用等级：市公共信用信息平台对信用状况的评价，从高到低为 AAA、AA、A、B、C、D",
+    "容缺": "容缺受理：主要材料齐全、次要材料暂时缺少时先受理，缺的材料以后补交",
+    "核销": "核销：工作人员扫码确认您已使用了这项优惠",
+}
 _SCENARIO_BY_NAME = {name: code for code, name in SCENARIOS.items()} | {"信易读": "reading"}
 SCENARIO_NAMES = tuple(_SCENARIO_BY_NAME)
 PENDING, PUBLISHED, WITHDRAWN = "pending", "published", "withdrawn"
@@ -73,12 +85,28 @@ def validate_terms(benefit: dict[str, Any], min_grade: str | None, valid_from: d
     check_stored(benefit)
 
 
+def measure_refusal(kind: str, grade: str | None, active_categories: set[str], measure: MeasureFacts) -> str | None:
+    """Why a listed subject of this kind, grade and active list categories may not use a measure, or None: the one
+    place this is decided (kind_not_served, grade_too_low, category_not_covered)."""
+    if kind not in measure.kinds:
+        return "kind_not_served"
+    if not meets(grade, measure.min_grade):
+        return "grade_too_low"
+    if measure.category_codes and not active_categories & set(measure.category_codes):
+        return "category_not_covered"
+    return None
+
+
 def offers_for(kind: str, grade: str | None, active_categories: set[str],
                measures: Iterable[MeasureFacts]) -> list[Offer]:
     """Of `measures`, those a listed subject of this kind, grade and active list categories may use."""
     return [Offer(measure, benefit_for(measure.benefit, grade)) for measure in measures
-            if kind in measure.kinds and meets(grade, measure.min_grade)
-            and (not measure.category_codes or active_categories & set(measure.category_codes))]
+            if measure_refusal(kind, grade, active_categories, measure) is None]
+
+
+def plain_words(*texts: str) -> list[str]:
+    """The one-line explanations of the words in PLAIN_WORDS that these texts use."""
+    return [line for word, line in PLAIN_WORDS.items() if any(word in text for text in texts if text)]
 
 
 def no_offer_reason(kind: str, grade: str | None, measures: Iterable[MeasureFacts]) -> str:

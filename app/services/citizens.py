@@ -6,13 +6,13 @@ from typing import Any
 import sqlalchemy as sa
 
 from app.db.paging import Page, keyset_page
-from app.domain.lists import ACTIVE, UNDER_OBJECTION, entry_status
-from app.domain.measures import Offer, offers_for
-from app.domain.refusals import REFUSALS
+from app.domain.lists import ACTIVE, EXPIRED, SUSPENDED, UNDER_OBJECTION, entry_status
+from app.domain.measures import Offer, measure_refusal, offers_for
+from app.domain.refusals import REFUSALS, CitizenReason, citizen_reason, measure_reason
 from app.errors import Forbidden
 from app.extensions import db
-from app.models import ListEntry, Measure, Redemption, ScanAttempt, Subject
-from app.services import lists, objections, qrcodes, scanning
+from app.models import ListCategory, ListEntry, Measure, Redemption, ScanAttempt, Subject
+from app.services import dishonesty, lists, objections, qrcodes, scanning
 from app.services.measures import catalogue
 from app.services.subjects import get_subject
 
@@ -71,6 +71,31 @@ def profile(subject_id: int, today: dt.date) -> tuple[Standing, list[EntryView],
     return position, shown, offers(position, today)
 
 
+def reason(position: Standing, today: dt.date) -> CitizenReason | None:
+    """Why the subject may not use incentives and what to do next — the dishonesty record a suspension rests on, the
+    date an entry expired and its reporting department — for 首页, 亮码 and 措施 alike; None when they may."""
+    code = position.refusal
+    if code is None:
+        return None
+    views = position.entries
+    if code in ("listing_suspended", "excluded_dishonest"):
+        blocking = dishonesty.blocking_records(position.subject.id, today)
+        entry = next((view.entry for view in views if view.status == SUSPENDED), None) or next(
+            (view.entry for view in views if view.status == ACTIVE), None)
+        record = next((found for found in blocking if entry and found.id == entry.suspended_by_record_id),
+                      blocking[0] if blocking else None)
+        facts = {"record_on": record.recorded_on, "record_by": record.authority,
+                 "record_summary": record.summary} if record else {}
+    elif code == "listing_expired":
+        entry = max((view.entry for view in views if view.status == EXPIRED), key=lambda found: found.expires_on)
+        facts = {"category": entry.category.name, "department": entry.category.department.name,
+                 "expired_on": entry.expires_on}
+    else:
+        entry, facts = None, {}
+    disputed = entry is not None and entry.id in objections.entries_under_objection(position.subject.id)
+    return citizen_reason(code, entry_id=entry.id if entry else None, objection_open=disputed, **facts)
+
+
 def issue_code(subject_id: int, today: dt.date, now: dt.datetime) -> qrcodes.IssuedCode:
     """A fresh identity code for a subject who may use incentives today; refused with the listing reason."""
     position = lists.code_standing(subject_id, today)
@@ -90,24 +115,45 @@ def redemption_of_code(subject_id: int, token: str) -> Redemption | None:
 
 @dataclass(frozen=True)
 class CatalogueItem:
-    """A measure of the catalogue, and how it applies to the reader (None: not open to them now, or not signed in)."""
+    """A measure of the catalogue, and how it applies to the reader: their offer, or why it is not open to them (both
+    None when not signed in)."""
 
     measure: Measure
     offer: Offer | None
+    why_not: str | None = None
 
 
-def catalogue_for(subject_id: int | None, today: dt.date, scenario: str | None = None) -> list[CatalogueItem]:
-    """The catalogue as a reader sees it: the measures open to them first, each with their benefit worked out."""
+@dataclass(frozen=True)
+class Catalogue:
+    """The catalogue as a reader sees it, and why a signed-in reader may not use incentives at all (else None)."""
+
+    items: list[CatalogueItem]
+    reason: CitizenReason | None = None
+
+
+def catalogue_for(subject_id: int | None, today: dt.date, scenario: str | None = None) -> Catalogue:
+    """The catalogue as a reader sees it: the measures open to them first, each with their benefit worked out, and
+    for each of the others why not, in words."""
     measures = catalogue(today, scenario=scenario)
-    open_to_them: dict[int, Offer] = {}
-    if subject_id is not None:
-        position = standing(get_subject(subject_id), today)
-        if position.listed:
-            active = {view.category.code for view in position.entries if view.status == ACTIVE}
-            subject = position.subject
-            open_to_them = {offer.id: offer for offer in offers_for(subject.kind, subject.grade, active, measures)}
-    items = [CatalogueItem(measure, open_to_them.get(measure.id)) for measure in measures]
-    return sorted(items, key=lambda item: item.offer is None)
+    if subject_id is None:
+        return Catalogue([CatalogueItem(measure, None) for measure in measures])
+    position = standing(get_subject(subject_id), today)
+    subject, refused = position.subject, reason(position, today)
+    active = {view.category.code for view in position.entries if view.status == ACTIVE}
+    names = {code: name for code, name in db.session.execute(sa.select(ListCategory.code, ListCategory.name))}
+    open_to_them = {offer.id: offer for offer in offers_for(subject.kind, subject.grade, active, measures)}
+    items = []
+    for measure in measures:
+        if refused is None and measure.id in open_to_them:
+            items.append(CatalogueItem(measure, open_to_them[measure.id]))
+            continue
+        rule = measure_refusal(subject.kind, subject.grade, active, measure)
+        # The listing comes first, but a measure of the other kind or above their grade is closed to them anyway.
+        words = (refused.title if refused and rule not in ("kind_not_served", "grade_too_low") else
+                 measure_reason(rule or "", kinds=measure.kinds, min_grade=measure.min_grade, grade=subject.grade,
+                                categories=[names.get(code, code) for code in measure.category_codes]))
+        items.append(CatalogueItem(measure, None, words))
+    return Catalogue(sorted(items, key=lambda item: item.offer is None), refused)
 
 
 def refused_attempts(subject_id: int) -> list[ScanAttempt]:

@@ -2,7 +2,7 @@
 the inbox."""
 from flask import flash, g, redirect, render_template, request, url_for
 
-from app.domain.cases import COMPLAINT, OBJECTION, OBJECTION_TYPES
+from app.domain.cases import COMPLAINT, OBJECTION, OBJECTION_TYPES, OPEN_STATES
 from app.domain.dates import today, utcnow
 from app.errors import DomainError
 from app.http.bodies import evidence_file, load, load_form, load_with_uploads
@@ -35,7 +35,10 @@ def new_objection():
             flash("名单异议已提交，请留意办理进度", "ok")
             return redirect(url_for("citizen.objection", objection_id=filed.id))
     position, entries, _ = citizens.profile(subject_id, today())
-    chosen = request.values.get("type") or ("wrongly_suspended" if request.args.get("entry_id") else "not_listed")
+    # A page's "对名单有异议" names the type and the entry it is about (citizens.reason): both come preselected.
+    chosen = request.values.get("type")
+    if chosen not in OBJECTION_TYPES:
+        chosen = "wrongly_suspended" if request.args.get("entry_id") else "not_listed"
     return render_template("citizen/objection_form.html", entries=entries, types=OBJECTION_TYPES,
                            attempts=citizens.refused_attempts(subject_id), chosen=chosen, form=request.values)
 
@@ -43,7 +46,8 @@ def new_objection():
 @requires()
 def objection(objection_id):
     case = objections.own_objection(g.session.subject_id, objection_id)
-    return render_template("citizen/case.html", case=case_log.view(OBJECTION, case, utcnow()), case_type=OBJECTION)
+    return render_template("citizen/case.html", case=case_log.view(OBJECTION, case, utcnow()), case_type=OBJECTION,
+                           open_case=case.status in OPEN_STATES[OBJECTION])
 
 
 @requires()
@@ -67,7 +71,8 @@ def new_complaint():
 @requires()
 def complaint(complaint_id):
     case = complaints.own_complaint(g.session.subject_id, complaint_id)
-    return render_template("citizen/case.html", case=case_log.view(COMPLAINT, case, utcnow()), case_type=COMPLAINT)
+    return render_template("citizen/case.html", case=case_log.view(COMPLAINT, case, utcnow()), case_type=COMPLAINT,
+                           open_case=case.status in OPEN_STATES[COMPLAINT])
 
 
 @requires()

@@ -5,8 +5,7 @@ from typing import Any
 from flask import g, jsonify, render_template, request
 
 from app.domain.dates import today, utcnow
-from app.domain.measures import SCENARIOS
-from app.domain.refusals import REFUSALS
+from app.domain.measures import PLAIN_WORDS, SCENARIO_PLAIN_NAMES, SCENARIOS, plain_words
 from app.errors import Forbidden
 from app.http.bodies import load
 from app.http.schemas import PageQuerySchema
@@ -20,8 +19,9 @@ from app.web.citizen.access import SESSION_KEY, fetched, requires
 def home():
     """身份核对: listed or not and why, every entry with its status, the grade, and what may be done about it."""
     position, entries, offers = citizens.profile(g.session.subject_id, today())
-    refusal = REFUSALS.get(position.refusal) if position.refusal else None
-    return render_template("citizen/home.html", position=position, entries=entries, offers=offers, refusal=refusal)
+    refusal = citizens.reason(position, today())
+    return render_template("citizen/home.html", position=position, entries=entries, offers=offers, refusal=refusal,
+                           words=PLAIN_WORDS)
 
 
 def _new_code(subject_id: int) -> dict[str, Any]:
@@ -36,7 +36,7 @@ def _new_code(subject_id: int) -> dict[str, Any]:
 def code():
     """亮码: the page with its first code in it, so the QR shows without another round trip; `fresh_code` renews it."""
     position, _, _ = citizens.profile(g.session.subject_id, today())
-    refusal = REFUSALS.get(position.refusal) if position.refusal else None
+    refusal = citizens.reason(position, today())
     first = _new_code(g.session.subject_id) if position.listed else None
     return render_template("citizen/code.html", position=position, refusal=refusal, first=first)
 
@@ -67,8 +67,9 @@ def measures():
     if scenario not in SCENARIOS:
         scenario = None
     session = current_session(SESSION_KEY, "citizen")
-    items = citizens.catalogue_for(session.subject_id if session else None, today(), scenario)
-    return render_template("citizen/measures.html", items=items, scenario=scenario, signed_in=session is not None)
+    found = citizens.catalogue_for(session.subject_id if session else None, today(), scenario)
+    return render_template("citizen/measures.html", items=found.items, refusal=found.reason, scenario=scenario,
+                           signed_in=session is not None, plain_names=SCENARIO_PLAIN_NAMES, explain=plain_words)
 
 
 @requires()
