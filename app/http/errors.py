@@ -36,7 +36,8 @@ def error_response(status: int, code: str, message: str, fields: dict[str, Any] 
     """The API.md error body; the front ends' pages get the same error as an HTML page."""
     page = _error_page()
     if page is not None:
-        return make_response(render_template(page, status=status, code=code, message=message), status)
+        advice = ADVICE.get(status, "请回到首页重新进入，或稍后再试。")
+        return make_response(render_template(page, status=status, code=code, message=message, advice=advice), status)
     response = jsonify(error_body(code, message, fields))
     response.status_code = status
     return response
@@ -47,6 +48,12 @@ MESSAGES = {400: "请求格式不正确", 401: "请先登录", 403: "无权访�
             406: "无法提供所要求的格式", 408: "请求超时", 409: "与当前状态冲突", 410: "资源已不存在",
             413: "提交的内容过大", 415: "不支持的内容类型", 422: "请求无法处理", 429: "操作过于频繁，请稍后再试",
             500: "服务器内部错误，请稍后重试", 503: "服务暂不可用，请稍后重试"}
+# What a person with a browser can do about it: the pages for citizens show this instead of the code.
+ADVICE = {400: "请检查填写的内容后再试一次。", 401: "请重新登录后再试。", 403: "这个页面需要用有权限的账号登录后查看。",
+          404: "链接可能有误，或者记录已经删除。请回到首页重新进入。", 409: "情况已有变化，请刷新页面后再试。",
+          413: "文件太大了，请换小一些的照片或文件再试。", 422: "请按提示修改后再试一次。", 429: "请稍等一分钟再试。",
+          500: "请稍后再试；如果一直这样，可拨打 12345 政务服务便民热线。",
+          503: "请稍后再试；如果一直这样，可拨打 12345 政务服务便民热线。"}
 # Framework errors get a snake_case code derived from the HTTP phrase ("Method Not Allowed" → method_not_allowed).
 _CODE_OVERRIDES = {400: "bad_request", 413: "payload_too_large", 415: "unsupported_media_type",
                    422: "validation_failed", 429: "rate_limited"}
