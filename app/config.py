@@ -33,8 +33,16 @@ class BaseConfig:
     CONSOLE_LOGIN_RATE_LIMIT = os.environ.get("CONSOLE_LOGIN_RATE_LIMIT", "5 per minute")
     RATELIMIT_HEADERS_ENABLED = True
 
-    CITIZEN_TOKEN_IDLE_SECONDS = int(os.environ.get("CITIZEN_TOKEN_IDLE_SECONDS", 2 * 3600))
-    CITIZEN_TOKEN_LIFETIME_SECONDS = int(os.environ.get("CITIZEN_TOKEN_LIFETIME_SECONDS", 24 * 3600))
+    # A citizen stays signed in on their own phone while they use it at least once a month, and proves who they are
+    # again each quarter however often they use it (so a phone that changed hands is not signed in for ever);
+    # "退出其他设备" and the console end a session at once before then.
+    CITIZEN_TOKEN_IDLE_SECONDS = int(os.environ.get("CITIZEN_TOKEN_IDLE_SECONDS", 30 * 24 * 3600))
+    CITIZEN_TOKEN_LIFETIME_SECONDS = int(os.environ.get("CITIZEN_TOKEN_LIFETIME_SECONDS", 90 * 24 * 3600))
+    # Only a citizen's page session is a permanent cookie (app.web.auth), kept as long as its token may live; console
+    # and scanner cookies end with the browser. Not re-sent on every response: a Set-Cookie would ride on cacheable
+    # static files, and the server's idle limit already ends an unused session.
+    PERMANENT_SESSION_LIFETIME = CITIZEN_TOKEN_LIFETIME_SECONDS
+    SESSION_REFRESH_EACH_REQUEST = False
     STAFF_TOKEN_IDLE_SECONDS = int(os.environ.get("STAFF_TOKEN_IDLE_SECONDS", 2 * 3600))
     STAFF_TOKEN_LIFETIME_SECONDS = int(os.environ.get("STAFF_TOKEN_LIFETIME_SECONDS", 12 * 3600))
     ADMIN_TOKEN_IDLE_SECONDS = int(os.environ.get("ADMIN_TOKEN_IDLE_SECONDS", 30 * 60))

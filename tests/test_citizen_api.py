@@ -34,7 +34,7 @@ def test_dev_login_answers_with_a_masked_subject(client, catalogue, today):
     response = client.post("/api/v1/auth/login", json=who.login_body())
     assert response.status_code == 200
     body = response.get_json()
-    assert body["token_type"] == "Bearer" and body["expires_in"] == 24 * 3600
+    assert body["token_type"] == "Bearer" and body["expires_in"] == 90 * 24 * 3600
     assert body["subject"]["name_masked"] == "王*信"
     assert body["subject"]["id_number_masked"] == who.number[:3] + "*" * 11 + who.number[-4:]
     assert body["subject"]["grade"] == "AA"
@@ -157,7 +157,7 @@ def test_logout_ends_the_token_at_once(client, catalogue):
 def test_idle_and_absolute_lifetimes(client, catalogue):
     headers = login(client, identity(8))
     token_row = db.session.scalar(sa.select(AccessToken))
-    long_ago = dt.datetime.now(dt.UTC) - dt.timedelta(hours=3)
+    long_ago = dt.datetime.now(dt.UTC) - dt.timedelta(days=31)
     db.session.execute(sa.update(AccessToken).values(last_used_at=long_ago))
     db.session.commit()
     assert client.get("/api/v1/me", headers=headers).get_json()["error"]["code"] == "token_expired"

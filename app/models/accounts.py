@@ -7,6 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.db.types import Timestamp, one_of
 from app.domain.dates import utcnow
 from app.domain.roles import AUDIENCES, ROLES
+from app.domain.signins import DEVICE_LENGTH, ENDED_BY
 from app.extensions import db
 from app.models.catalogue import Venue
 from app.models.lists import Department
@@ -51,9 +52,14 @@ class AccessToken(db.Model):
     last_used_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
     expires_at: Mapped[dt.datetime] = mapped_column(Timestamp)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
+    # Why it was revoked, so a page can say so in words: signed out here, from another device, or by the office.
+    ended_by: Mapped[str | None] = mapped_column(sa.String(16))
+    # A citizen's device in plain words (app.domain.signins), to tell their sessions apart; never the User-Agent.
+    device: Mapped[str | None] = mapped_column(sa.String(DEVICE_LENGTH))
 
     __table_args__ = (
         one_of("audience", AUDIENCES, "audience"),
+        one_of("ended_by", ENDED_BY, "ended_by"),
         sa.CheckConstraint("(audience = 'citizen') = (subject_id IS NOT NULL)", name="citizen_has_subject"),
         sa.CheckConstraint("(audience = 'citizen') != (account_id IS NOT NULL)", name="one_principal"),
     )

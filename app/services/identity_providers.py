@@ -121,8 +121,10 @@ PROVIDERS: dict[str, IdentityProvider] = {provider.name: provider for provider i
 PROVIDER_NAMES = tuple(PROVIDERS)
 
 
-def citizen_login(provider_name: Any, payload: dict[str, Any], now: dt.datetime) -> tuple[Subject, str, int]:
-    """Verify the identity through the named provider and open a session; an unlisted identity may log in too."""
+def citizen_login(provider_name: Any, payload: dict[str, Any], now: dt.datetime,
+                  device: str | None = None) -> tuple[Subject, str, int]:
+    """Verify the identity through the named provider and open a session on `device` (in words); an unlisted
+    identity may log in too."""
     provider = PROVIDERS.get(provider_name) if isinstance(provider_name, str) else None
     if provider is None or not provider.enabled():
         raise DomainError("unknown_provider", "不支持的登录方式",
@@ -133,5 +135,5 @@ def citizen_login(provider_name: Any, payload: dict[str, Any], now: dt.datetime)
         subject = _first_login(identity)
     elif subject.name != identity.name:
         raise DomainError("identity_mismatch", name_mismatch(subject.name, identity.name), status=401)
-    token, lifetime = sessions.login_subject(subject, now)
+    token, lifetime = sessions.login_subject(subject, now, device)
     return subject, token, lifetime

@@ -10,7 +10,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.db.prepared import Prepared, raw_connection
 from app.domain.roles import ROLE_AUDIENCE, actor
-from app.errors import DomainError, Forbidden
+from app.domain.signins import ENDED_WORDS, EXPIRED
+from app.errors import DomainError, Forbidden, NotFound
 from app.extensions import db
 from app.models import AccessToken, Account, Subject
 from app.services import audit
@@ -23,6 +24,10 @@ class Unauthenticated(DomainError):
     """No valid token: missing, unknown, revoked, expired, idle too long, or for another audience."""
 
     status = 401
+
+    def __init__(self, code: str, message: str, *, why: str | None = None) -> None:
+        super().__init__(code, message)
+        self.why = why  # how a session that existed ended (app.domain.signins), for a page to say so
 
 
 @dataclass(frozen=True)
@@ -45,20 +50,21 @@ def _lifetimes(audience: str) -> tuple[int, int]:
 
 
 def issue(audience: str, now: dt.datetime, *, subject_id: int | None = None,
-          account_id: int | None = None) -> tuple[str, int]:
+          account_id: int | None = None, device: str | None = None) -> tuple[str, int]:
     """Create a token; returns (token, seconds until its absolute expiry). Part of the caller's transaction."""
     token = secrets.token_urlsafe(32)
     _, lifetime = _lifetimes(audience)
     db.session.add(AccessToken(token_hash=_digest(token), audience=audience, subject_id=subject_id,
                                account_id=account_id, created_at=now, last_used_at=now,
-                               expires_at=now + dt.timedelta(seconds=lifetime)))
+                               expires_at=now + dt.timedelta(seconds=lifetime), device=device))
     return token, lifetime
 
 
 # Every authenticated request runs these: prepared once, below the ORM session.
 _SESSION_BY_TOKEN = Prepared(
     sa.select(AccessToken.id, AccessToken.audience, AccessToken.subject_id, AccessToken.account_id,
-              AccessToken.last_used_at, AccessToken.expires_at, AccessToken.revoked_at, Account.active)
+              AccessToken.last_used_at, AccessToken.expires_at, AccessToken.revoked_at, AccessToken.ended_by,
+              Account.active)
     .outerjoin(Account, Account.id == AccessToken.account_id)
     .where(AccessToken.token_hash == sa.bindparam("token_hash")))
 _TOUCH = Prepared(sa.update(AccessToken).where(AccessToken.id == sa.bindparam("token_id"))
@@ -72,11 +78,14 @@ def authenticate(token: str | None, audience: str, now: dt.datetime) -> Session:
     with raw_connection() as connection:
         rows = _SESSION_BY_TOKEN.run(connection, token_hash=_digest(token))
         row = rows[0] if rows else None
-        if row is None or row.audience != audience or row.revoked_at is not None:
+        if row is None or row.audience != audience:
             raise Unauthenticated("invalid_token", "登录凭证无效，请重新登录")
+        if row.revoked_at is not None:
+            raise Unauthenticated("invalid_token", ENDED_WORDS.get(row.ended_by, "登录凭证无效，请重新登录"),
+                                  why=row.ended_by)
         idle, _ = _lifetimes(audience)
         if now >= row.expires_at or now - row.last_used_at > dt.timedelta(seconds=idle):
-            raise Unauthenticated("token_expired", "登录已过期，请重新登录")
+            raise Unauthenticated("token_expired", ENDED_WORDS[EXPIRED], why=EXPIRED)
         if row.account_id is not None and not row.active:
             raise Unauthenticated("account_disabled", "账号已停用")
         if now - row.last_used_at > TOUCH_INTERVAL:
@@ -98,8 +107,46 @@ def require_role(account: Account | None, roles: tuple[str, ...]) -> None:
 
 def revoke(session: Session, now: dt.datetime) -> None:
     """Log out: the token stops working on the next request."""
-    db.session.execute(sa.update(AccessToken).where(AccessToken.id == session.token_id).values(revoked_at=now))
+    db.session.execute(sa.update(AccessToken).where(AccessToken.id == session.token_id)
+                       .values(revoked_at=now, ended_by="logout"))
     db.session.commit()
+
+
+def _live_citizen_sessions(subject_id: int, now: dt.datetime) -> sa.ColumnElement[bool]:
+    """The SQL form of what `authenticate` accepts for a citizen: not revoked, not expired, not idle too long."""
+    idle, _ = _lifetimes("citizen")
+    return sa.and_(AccessToken.audience == "citizen", AccessToken.subject_id == subject_id,
+                   AccessToken.revoked_at.is_(None), AccessToken.expires_at > now,
+                   AccessToken.last_used_at >= now - dt.timedelta(seconds=idle))
+
+
+def citizen_sessions(subject_id: int, now: dt.datetime, first: int | None = None) -> list[AccessToken]:
+    """A citizen's live sessions: the one numbered `first` (the device asking), then the most recently used."""
+    return list(db.session.scalars(
+        sa.select(AccessToken).where(_live_citizen_sessions(subject_id, now))
+        .order_by(sa.case((AccessToken.id == first, 0), else_=1), AccessToken.last_used_at.desc(),
+                  AccessToken.id.desc())))
+
+
+def end_other_sessions(session: Session, now: dt.datetime) -> int:
+    """"退出其他设备": every other live session of this citizen ends at once; how many did."""
+    ended = db.session.execute(
+        sa.update(AccessToken).where(_live_citizen_sessions(session.subject_id, now),
+                                     AccessToken.id != session.token_id)
+        .values(revoked_at=now, ended_by="device")).rowcount
+    db.session.commit()
+    return ended
+
+
+def end_subject_sessions(subject_id: int, by: str, now: dt.datetime) -> int:
+    """The credit office ends every live session of a subject (a lost phone, a misuse), audited; how many ended."""
+    if db.session.get(Subject, subject_id) is None:
+        raise NotFound("subject_not_found", "主体不存在")
+    ended = db.session.execute(sa.update(AccessToken).where(_live_citizen_sessions(subject_id, now))
+                               .values(revoked_at=now, ended_by="admin")).rowcount
+    audit.record(by, "subject.end_sessions", "subject", subject_id, ended=ended)
+    db.session.commit()
+    return ended
 
 
 def _dummy_hash() -> str:
@@ -127,8 +174,8 @@ def login_account(username: str, password: str, audience: str, now: dt.datetime)
     return account, token, lifetime
 
 
-def login_subject(subject: Subject, now: dt.datetime) -> tuple[str, int]:
-    """Open a citizen session for a subject whose identity a provider has verified."""
-    token, lifetime = issue("citizen", now, subject_id=subject.id)
+def login_subject(subject: Subject, now: dt.datetime, device: str | None = None) -> tuple[str, int]:
+    """Open a citizen session for a subject whose identity a provider has verified, on a device described in words."""
+    token, lifetime = issue("citizen", now, subject_id=subject.id, device=device)
     db.session.commit()
     return token, lifetime
