@@ -1,17 +1,25 @@
 """The citizen's own account: login, 身份核对, the identity QR code and redemption history."""
 from typing import Any
 
-from flask import Response, current_app, g, jsonify
+from flask import Response, current_app, g, jsonify, request
 from flask_smorest import Blueprint
 
 from app.domain.dates import today, utcnow
+from app.domain.signins import describe
 from app.extensions import limiter
 from app.http.auth import login_required, no_store
-from app.http.schemas import KeysetQuerySchema
+from app.http.schemas import KeysetQuerySchema, SessionsEndedSchema
 from app.http.times import local_iso
 from app.services import citizens, qrcodes, sessions
 from app.services.identity_providers import citizen_login
-from miniprogram_api.schemas import CitizenLoginResultSchema, LoginSchema, MeSchema, QrCodeSchema, RedemptionPageSchema
+from miniprogram_api.schemas import (
+    CitizenLoginResultSchema,
+    DeviceSessionListSchema,
+    LoginSchema,
+    MeSchema,
+    QrCodeSchema,
+    RedemptionPageSchema,
+)
 
 blp = Blueprint("citizen_api", __name__, url_prefix="/api/v1",
                 description="市民端（小程序）：登录、身份核对、身份二维码")
@@ -25,7 +33,8 @@ citizen_only = login_required("citizen")
 @blp.response(200, CitizenLoginResultSchema)
 def login(payload):
     """Log in through an identity provider (`dev` only when DEV_LOGIN=1); an unlisted identity may log in too."""
-    subject, token, lifetime = citizen_login(payload.get("provider"), payload, utcnow())
+    subject, token, lifetime = citizen_login(payload.get("provider"), payload, utcnow(),
+                                             describe(request.user_agent.string))
     return {"access_token": token, "token_type": "Bearer", "expires_in": lifetime, "subject": subject}
 
 
@@ -35,6 +44,25 @@ def login(payload):
 def logout():
     """End this session; the token stops working at once."""
     sessions.revoke(g.session, utcnow())
+
+
+@blp.route("/me/sessions")
+@citizen_only
+@blp.response(200, DeviceSessionListSchema)
+def my_sessions():
+    """The devices signed in as this citizen, this one first (`this_device`), then the most recently used."""
+    items = sessions.citizen_sessions(g.session.subject_id, utcnow(), g.session.token_id)
+    return {"items": [{"id": row.id, "device": row.device, "created_at": row.created_at,
+                       "last_used_at": row.last_used_at, "this_device": row.id == g.session.token_id}
+                      for row in items]}
+
+
+@blp.route("/me/sessions/others", methods=["DELETE"])
+@citizen_only
+@blp.response(200, SessionsEndedSchema)
+def end_other_sessions():
+    """退出其他设备: every other session of this citizen ends at once; this one stays."""
+    return {"ended": sessions.end_other_sessions(g.session, utcnow())}
 
 
 @blp.route("/me")

@@ -69,6 +69,20 @@ class RedemptionItemSchema(Schema):
 RedemptionPageSchema = page_of(RedemptionItemSchema, keyset=True)
 
 
+class DeviceSessionSchema(Schema):
+    """A device signed in as this citizen, in words derived from its browser at sign-in (never the raw identifier)."""
+
+    id = fields.Integer()
+    device = fields.String(allow_none=True, metadata={"example": "安卓手机 · Chrome"})
+    signed_in_at = Instant(attribute="created_at")
+    last_used_at = Instant()
+    this_device = fields.Boolean(metadata={"description": "是否为发出本请求的设备"})
+
+
+DeviceSessionListSchema = Schema.from_dict({"items": fields.List(fields.Nested(DeviceSessionSchema))},
+                                           name="DeviceSessionList")
+
+
 class ObjectionListSchema(Schema):
     items = fields.List(fields.Nested(ObjectionSchema))
 

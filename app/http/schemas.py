@@ -89,6 +89,12 @@ class TokenSchema(Schema):
     expires_in = fields.Integer()
 
 
+class SessionsEndedSchema(Schema):
+    """What ending sessions answers: how many were still live and ended (each such device must sign in again)."""
+
+    ended = fields.Integer()
+
+
 class CredentialsSchema(Schema):
     username = fields.String(required=True, validate=validate.Length(min=1, max=80))
     password = fields.String(required=True, validate=validate.Length(min=1, max=200))

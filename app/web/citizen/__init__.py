@@ -17,6 +17,7 @@ ROUTES = (
     ("/login/gov", "gov_start", session.gov_start, GET),
     ("/login/gov/return", "gov_return", session.gov_return, GET),
     ("/logout", "logout", session.logout, POST),
+    ("/logout/others", "end_other_devices", session.end_other_devices, POST),
     ("/text-size", "text_size", session.text_size, POST),
     ("/", "home", pages.home, GET),
     ("/code", "code", pages.code, GET),

@@ -10,18 +10,20 @@ from app.errors import Forbidden
 from app.http.bodies import load
 from app.http.schemas import PageQuerySchema
 from app.http.times import local_iso
-from app.services import citizens, qrcodes
+from app.services import citizens, qrcodes, sessions
 from app.web.auth import current_session
 from app.web.citizen.access import SESSION_KEY, fetched, requires
 
 
 @requires()
 def home():
-    """身份核对: listed or not and why, every entry with its status, the grade, and what may be done about it."""
+    """身份核对: listed or not and why, every entry with its status, the grade, and what may be done about it; the
+    devices signed in as this citizen."""
     position, entries, offers = citizens.profile(g.session.subject_id, today())
     refusal = citizens.reason(position, today())
     return render_template("citizen/home.html", position=position, entries=entries, offers=offers, refusal=refusal,
-                           words=PLAIN_WORDS)
+                           words=PLAIN_WORDS,
+                           devices=sessions.citizen_sessions(g.session.subject_id, utcnow(), g.session.token_id))
 
 
 def _new_code(subject_id: int) -> dict[str, Any]:
