@@ -15,12 +15,13 @@ from app.api.admin.schemas import (
     SubjectNameQuerySchema,
     SubjectSearchSchema,
 )
-from app.domain.dates import today
+from app.domain.dates import today, utcnow
 from app.domain.roles import REVIEWERS
 from app.errors import DomainError
 from app.http.auth import current_actor, login_required, no_store
 from app.http.bodies import load_form
-from app.services import dishonesty, imports, lists, subjects
+from app.http.schemas import SessionsEndedSchema
+from app.services import dishonesty, imports, lists, sessions, subjects
 
 blp = Blueprint("admin_lists", __name__, url_prefix="/api/v1/admin", description="管理端：名单查询、名单变更与导入")
 blp.after_request(no_store)
@@ -96,6 +97,14 @@ def repair(body, subject_id, record_id):
     if record_id not in {found.id for found in subjects.get_subject(subject_id).dishonesty_records}:
         raise DomainError("record_not_found", "失信记录不存在", status=404)
     return dishonesty.repair_credit(record_id, body["reason"], current_actor(), today())
+
+
+@blp.route("/subjects/<id:subject_id>/sessions/revoke", methods=["POST"])
+@administrators
+@blp.response(200, SessionsEndedSchema)
+def end_sessions(subject_id):
+    """End every live session of the subject at once (a lost phone, a misuse): each device must sign in again."""
+    return {"ended": sessions.end_subject_sessions(subject_id, current_actor(), utcnow())}
 
 
 def _entry_of(subject_id: int, entry_id: int) -> None:

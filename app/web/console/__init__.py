@@ -34,6 +34,7 @@ ROUTES = (
     ("/subjects/<id:subject_id>/entries/<id:entry_id>/extend", "extend_entry", lists.extend_entry, POST),
     ("/subjects/<id:subject_id>/entries/<id:entry_id>/revoke", "revoke_entry", lists.revoke_entry, POST),
     ("/subjects/<id:subject_id>/dishonesty", "record_dishonesty", lists.record_dishonesty, POST),
+    ("/subjects/<id:subject_id>/sessions/end", "end_sessions", lists.end_sessions, POST),
     ("/subjects/<id:subject_id>/dishonesty/<id:record_id>/repair", "repair_credit", lists.repair_credit, POST),
     ("/import", "import_page", lists.import_page, BOTH),
     ("/import/template.<any(csv, xlsx):fmt>", "import_template", lists.import_template, GET),

@@ -31,6 +31,7 @@ VERBS: dict[str, str] = {
     "dishonesty.record": "记录了一条严重失信信息",
     "dishonesty.repair": "为一条失信记录办理了信用修复",
     "dishonesty.withdraw": "撤销了一条经异议认定错误的失信记录",
+    "subject.end_sessions": "结束了该主体的全部登录（{ended} 个）",
     "import.list": "导入了名单文件 {filename}",
     "import.dishonesty": "导入了失信名单文件 {filename}",
     "export.redemptions": "导出了 {start} 至 {end} 的核销记录",

@@ -2,10 +2,10 @@
 from flask import Response, flash, g, redirect, render_template, request, url_for
 
 from app.api.admin.schemas import DishonestyInputSchema, EntryExtensionSchema, ImportKindSchema, ReasonSchema
-from app.domain.dates import today
+from app.domain.dates import today, utcnow
 from app.domain.roles import REVIEWERS
 from app.http.bodies import load_form
-from app.services import dishonesty, imports, lists, subjects
+from app.services import dishonesty, imports, lists, sessions, subjects
 from app.web.console.access import attempt, current_actor, requires
 
 
@@ -23,7 +23,7 @@ def search():
 def subject(subject_id):
     file = lists.subject_file(subject_id, today())
     return render_template("console/subject.html", subject=file.subject, entries=file.entries, records=file.records,
-                           attempts=file.attempts)
+                           attempts=file.attempts, devices=sessions.citizen_sessions(subject_id, utcnow()))
 
 
 def _back_to_subject(subject_id: int):
@@ -43,6 +43,14 @@ def extend_entry(subject_id, entry_id):
 @requires("admin")
 def revoke_entry(subject_id, entry_id):
     attempt(lambda: lists.revoke_entry(entry_id, load_form(ReasonSchema())["reason"], current_actor()), "已撤销")
+    return _back_to_subject(subject_id)
+
+
+@requires("admin")
+def end_sessions(subject_id):
+    """A lost phone or a misuse: every device signed in as this subject is signed out at once (audited)."""
+    ended = sessions.end_subject_sessions(subject_id, current_actor(), utcnow())
+    flash(f"已结束该主体的 {ended} 个登录，每台设备都须重新登录" if ended else "该主体没有登录中的设备", "ok")
     return _back_to_subject(subject_id)
 
 
