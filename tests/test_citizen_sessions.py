@@ -16,7 +16,7 @@ from app.extensions import db
 from app.models import AccessToken, Account, AuditEvent
 from app.services import accounts, sessions
 from app.web.helpers import local_moment
-from tests.browser import PHONE, requires_chromium
+from tests.browser import PHONE, axe_violations, requires_chromium, snap
 from tests.gov_standin import GovStandIn
 from tests.helpers import console_csrf, console_login, identity, list_identity
 from tests.live_server import LiveServer
@@ -25,6 +25,7 @@ ANDROID = PHONE["user_agent"]
 WECHAT_IPHONE = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
                  "Mobile/15E148 MicroMessenger/8.0.50(0x1800322c) NetType/WIFI Language/zh_CN")
 DAY = dt.timedelta(days=1)
+SHOTS = "SAVE_H5_SCREENSHOTS"
 
 
 @pytest.fixture
@@ -253,6 +254,9 @@ def test_signing_out_the_other_phone_in_chromium(browser, live, who):
         other.goto("/m/redemptions")
         mine.goto("/m/")
         assert mine.locator("article.device").count() == 2
+        mine.locator("#devices").scroll_into_view_if_needed()
+        snap(mine, SHOTS, "home-devices")
+        assert axe_violations(mine) == []
         mine.get_by_role("button", name="退出其他设备").click()
         mine.get_by_text("已退出其他 1 台设备，本机仍保持登录").wait_for()
         assert mine.locator("article.device").count() == 1
@@ -260,6 +264,8 @@ def test_signing_out_the_other_phone_in_chromium(browser, live, who):
         other.reload()
         assert "/m/login" in other.url
         assert other.get_by_role("alert").inner_text() == "您已在其他设备上被退出，请重新登录"
+        snap(other, SHOTS, "login-signed-out")
+        assert axe_violations(other) == []
         other.get_by_label("证件号码").fill(who.number)
         other.get_by_label("姓名 / 企业名称").fill(who.name)
         with other.expect_navigation():
