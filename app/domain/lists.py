@@ -13,6 +13,11 @@ UNDER_OBJECTION = "under_objection"
 STORED_ENTRY_STATES = (ACTIVE, SUSPENDED, REVOKED)
 ENTRY_STATUS_NAMES = {ACTIVE: "有效", EXPIRED: "已过期", SUSPENDED: "已暂停", REVOKED: "已撤销",
                       UNDER_OBJECTION: "异议处理中"}
+# The person categories (Yangjiang annex codes) that are honours conferred in public — 道德模范, 劳动模范, 五四奖章 and
+# 优秀青年志愿者, 三八红旗手, 模范教师, 梁思成建筑奖 …: the 公示 names their holders (masked) with the honour. Not P01
+# (medical staff sent to Hubei: a roster of a posting, not a title) nor P04 (police, some of whom serve unnamed for
+# their safety): those are published as counts only, like every category not listed here.
+HONOUR_CATEGORIES = frozenset({"P02", "P03", "P05", "P06", "P07", "P08", "P09", "P10", "P11"})
 
 
 class EntryFacts(Protocol):

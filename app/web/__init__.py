@@ -5,10 +5,10 @@ import mimetypes
 from flask import Flask
 
 from app.http.errors import HTML_BLUEPRINTS
-from app.web import assets, citizen, console, docs, home, scanner
+from app.web import assets, citizen, console, docs, home, public, scanner
 from app.web.helpers import template_helpers
 
-FRONT_ENDS = (home.bp, citizen.bp, scanner.bp, console.bp)
+FRONT_ENDS = (home.bp, citizen.bp, public.bp, scanner.bp, console.bp)
 # Browsers compile WebAssembly as it streams in only when it is served as such (the scanner's decoder).
 mimetypes.add_type("application/wasm", ".wasm")
 mimetypes.add_type("application/manifest+json", ".webmanifest")
