@@ -98,7 +98,7 @@ def test_enterprises_with_name_code_category_recognition_and_validity(client, pe
     recognized = today() - dt.timedelta(days=RECOGNIZED_DAYS_AGO)
     article = re.search(r'<article class="card subject">\s*<h3>阳江市守信五金有限公司</h3>.*?</article>', page, re.S)
     assert article, page
-    for shown in (mask_id_number(people["hardware"]), "A级纳税人企业", "市税务局", chinese_date(recognized),
+    for shown in (people["hardware"], "A级纳税人企业", "市税务局", chinese_date(recognized),
                   chinese_date(listing_expiry(recognized))):
         assert shown in article.group(0), shown
     assert "阳江市明德贸易有限公司" in page

@@ -39,7 +39,7 @@ class ListCategory(db.Model):
 
 
 class Subject(db.Model):
-    """A person or enterprise; the ID number is kept only as a keyed hash and a masked form."""
+    """A person or enterprise; a person's ID number is kept only as a keyed hash and a masked form."""
 
     __tablename__ = "subjects"
 
@@ -48,6 +48,9 @@ class Subject(db.Model):
     name: Mapped[str] = mapped_column(sa.String(200))
     id_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     id_masked: Mapped[str] = mapped_column(sa.String(18))
+    # An enterprise's unified social credit code is public registration data, published on the 公示 in full; a
+    # person's number never is. Enterprises listed before it was kept get it at their next import.
+    credit_code: Mapped[str | None] = mapped_column(sa.String(18))
     grade: Mapped[str | None] = mapped_column(sa.String(3))
     qr_ref: Mapped[str] = mapped_column(sa.String(8), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
@@ -56,7 +59,8 @@ class Subject(db.Model):
     dishonesty_records: Mapped[list["DishonestyRecord"]] = relationship(
         back_populates="subject", order_by="DishonestyRecord.recorded_on")
 
-    __table_args__ = (one_of("kind", SUBJECT_KINDS, "kind"),)
+    __table_args__ = (one_of("kind", SUBJECT_KINDS, "kind"),
+                      sa.CheckConstraint("kind = 'enterprise' OR credit_code IS NULL", name="credit_code_enterprise"))
 
 
 class ImportBatch(db.Model):

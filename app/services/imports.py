@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from openpyxl import load_workbook
 
 from app.domain.grades import parse_grade
-from app.domain.identity import normalize_id_number, normalize_name, parse_kind
+from app.domain.identity import ENTERPRISE, normalize_id_number, normalize_name, parse_kind
 from app.domain.lists import ACTIVE, exclusion_start, listing_expiry
 from app.errors import DomainError, Forbidden
 from app.extensions import db
@@ -300,11 +300,13 @@ def _create_subjects(rows: list[_Row], subjects: dict[str, Subject]) -> None:
     for row in rows:
         if row.id_hash not in subjects and row.id_hash not in new:
             new[row.id_hash] = new_subject(row.kind, row.id_number, row.name)
+        elif row.kind == ENTERPRISE and row.id_hash in subjects and subjects[row.id_hash].credit_code is None:
+            subjects[row.id_hash].credit_code = row.id_number  # listed before the code was kept
     if not new:
         return
     db.session.execute(sa.insert(Subject), [
         {"kind": s.kind, "name": s.name, "id_hash": s.id_hash, "id_masked": s.id_masked,
-         "qr_ref": s.qr_ref, "grade": None} for s in new.values()])
+         "credit_code": s.credit_code, "qr_ref": s.qr_ref, "grade": None} for s in new.values()])
     subjects.update(_subjects_by_hash(set(new)))
 
 

@@ -73,8 +73,8 @@ def category_counts(kind: str, today: dt.date) -> list[CategoryCount]:
 
 
 def _enterprises(filters: Filters, today: dt.date) -> sa.Select:
-    # The code is the stored (masked) form: no number is kept in plaintext, an enterprise's neither.
-    query = (sa.select(Subject.name, Subject.id_masked.label("code"), ListCategory.name.label("category"),
+    # In full where it is kept (every enterprise listed or imported since); masked for one not re-imported since.
+    query = (sa.select(Subject.name, sa.func.coalesce(Subject.credit_code, Subject.id_masked).label("code"), ListCategory.name.label("category"),
                        Department.name.label("department"), ListEntry.recognized_on, ListEntry.expires_on)
              .select_from(ListEntry).join(Subject, Subject.id == ListEntry.subject_id)
              .join(ListCategory, ListCategory.id == ListEntry.category_id)

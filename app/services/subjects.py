@@ -30,8 +30,8 @@ def find_subject(kind: str, number: str) -> Subject | None:
 
 def new_subject(kind: str, number: str, name: str) -> Subject:
     """A subject for a validated ID number and name; the caller adds it to its transaction."""
-    return Subject(kind=kind, name=name, id_hash=subject_hash(kind, number),
-                   id_masked=mask_id_number(number), qr_ref=new_qr_ref())
+    return Subject(kind=kind, name=name, id_hash=subject_hash(kind, number), id_masked=mask_id_number(number),
+                   credit_code=number if kind == ENTERPRISE else None, qr_ref=new_qr_ref())
 
 
 def _numbers(query: str, today: dt.date) -> list[tuple[str, str]]:
