@@ -2,6 +2,8 @@
 import datetime as dt
 from typing import Any
 
+from flask import request
+
 from app.domain.cases import CASE_STATUS_NAMES, COMPLAINT_KIND_NAMES, OBJECTION_TYPE_NAMES
 from app.domain.dates import LOCAL_TZ, chinese_date, utcnow
 from app.domain.identity import KIND_NAMES, mask_name
@@ -12,6 +14,16 @@ from app.domain.roles import ROLE_NAMES
 from app.domain.workdays import last_day, working_days_left
 
 STATUS_NAMES = CASE_STATUS_NAMES | ENTRY_STATUS_NAMES | MEASURE_STATUS_NAMES
+ELDER_COOKIE = "elder"
+# The pages a citizen or the public reads; the console and the counter keep their own sizes.
+ELDER_FRONT_ENDS = frozenset({"citizen", "home", "publication"})
+
+
+def elder_mode() -> bool:
+    """长辈版 is on for this browser (a cookie, so the first paint is already large) and this page is for citizens."""
+    for_citizens = request.blueprint in ELDER_FRONT_ENDS or (request.blueprint is None and not request.path.startswith(
+        ("/admin", "/scan", "/api/")))
+    return for_citizens and request.cookies.get(ELDER_COOKIE) == "on"
 
 
 def local_time(moment: dt.datetime | None) -> str:
@@ -45,4 +57,5 @@ def template_helpers() -> dict[str, Any]:
             "COMPLAINT_KIND_NAMES": COMPLAINT_KIND_NAMES, "KIND_NAMES": KIND_NAMES, "SCENARIOS": SCENARIOS,
             "CHANGE_STATUS_NAMES": CHANGE_STATUS_NAMES,
             "reason_label": label, "mask_name": mask_name, "local_time": local_time,
-            "local_moment": local_moment, "deadline": deadline, "cn_date": lambda day: chinese_date(day) if day else ""}
+            "local_moment": local_moment, "elder": elder_mode(), "deadline": deadline,
+            "cn_date": lambda day: chinese_date(day) if day else ""}

@@ -12,8 +12,6 @@ from app.services import case_log
 from app.web.auth import current_session, signed_in
 
 SESSION_KEY = "citizen_token"
-TEXT_COOKIE = "text_size"
-LARGE = "large"
 requires = signed_in(SESSION_KEY, "citizen", "citizen.login")
 SESSION_EXPIRED = "登录已过期，请重新登录"
 
@@ -22,15 +20,11 @@ TABS = (("citizen.home", "首页", "home"), ("citizen.code", "亮码", "qr"), ("
         ("citizen.cases", "办事", "file"), ("citizen.messages", "消息", "bell"))
 
 
-def large_text() -> bool:
-    return request.cookies.get(TEXT_COOKIE) == LARGE
-
-
 def page_context() -> dict[str, Any]:
-    """The large-text preference, the tabs, and the inbox badge of a signed-in citizen."""
+    """The tabs and the inbox badge of a signed-in citizen."""
     session = getattr(g, "session", None)
     unread = case_log.unread_count(session.subject_id) if session is not None and session.subject_id else 0
-    return {"large_text": large_text(), "tabs": TABS, "unread": unread}
+    return {"tabs": TABS, "unread": unread}
 
 
 def session_expired() -> DomainError:

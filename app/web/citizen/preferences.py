@@ -1,6 +1,7 @@
 """This phone's preferences on the citizen pages: 长辈版 on or off, remembered without signing in."""
 from flask import current_app, make_response, redirect, request, url_for
 
+from app.extensions import csrf
 from app.web.helpers import ELDER_COOKIE
 
 ONE_YEAR = 365 * 24 * 3600
@@ -8,6 +9,9 @@ ONE_YEAR = 365 * 24 * 3600
 RETURN_PREFIXES = ("/m/", "/public/")
 
 
+# A type size is no secret and no harm if another site switches it: no form token, so the public pages that show
+# the switch hold nothing personal and may be cached.
+@csrf.exempt
 def elder_mode():
     """长辈版 on or off, remembered on this phone in a cookie the pages read, so no page paints small first."""
     on, back = request.form.get("elder") == "on", request.form.get("back", "")

@@ -1,9 +1,9 @@
-"""Signing in to the citizen pages — the development form or the real-name platform's redirect — and out, and the
-large-text setting."""
+"""Signing in to the citizen pages — the development form or the real-name platform's redirect — back to where the
+citizen was, and out: on this phone, or on every other one."""
 import secrets
 
 import requests
-from flask import abort, current_app, flash, g, make_response, redirect, render_template, request, session, url_for
+from flask import abort, current_app, flash, g, redirect, render_template, request, session, url_for
 
 from app.domain.dates import utcnow
 from app.domain.identity import ENTERPRISE
@@ -15,11 +15,10 @@ from app.http.schemas import DevLoginSchema
 from app.services import sessions
 from app.services.identity_providers import PROVIDERS, citizen_login
 from app.web.auth import page_sign_in, page_sign_out
-from app.web.citizen.access import LARGE, SESSION_KEY, TEXT_COOKIE, requires
+from app.web.citizen.access import SESSION_KEY, requires
 
 STATE_KEY = "gov_state"
 NEXT_KEY = "gov_next"
-ONE_YEAR = 365 * 24 * 3600
 
 
 def _providers() -> dict[str, bool]:
@@ -105,12 +104,3 @@ def end_other_devices():
     ended = sessions.end_other_sessions(g.session, utcnow())
     flash(f"已退出其他 {ended} 台设备，本机仍保持登录" if ended else "没有其他设备登录", "ok")
     return redirect(url_for("citizen.home", _anchor="devices"))
-
-
-def text_size():
-    """Large text on or off, remembered on this phone (a cookie the pages read, so no page flashes small first)."""
-    large, back = request.form.get("size") == LARGE, request.form.get("back", "")
-    response = make_response(redirect(back if back.startswith("/m/") else url_for("citizen.home")))
-    response.set_cookie(TEXT_COOKIE, LARGE if large else "normal", max_age=ONE_YEAR, samesite="Lax",
-                        secure=current_app.config["SESSION_COOKIE_SECURE"], httponly=True)
-    return response
