@@ -234,3 +234,5 @@ def test_every_page_has_a_favicon_that_is_served(client, catalogue):
         assert icon, path
         answer = client.get(icon.group(1))
         assert answer.status_code == 200 and answer.mimetype == "image/svg+xml" and b"<svg" in answer.data
+    asked = client.get("/favicon.ico", follow_redirects=True)  # where a browser looks when a page names none
+    assert asked.status_code == 200 and asked.mimetype == "image/svg+xml"
