@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from app.domain.dates import today, utcnow
 from app.extensions import db
 from app.models import AccessToken
+from app.web.helpers import ELDER_COOKIE
 from tests.browser import PHONE, requires_chromium, snap, watch_for_policy_violations
 from tests.helpers import identity, list_identity
 from tests.live_server import LiveServer
@@ -81,19 +82,23 @@ def test_static_files_come_from_the_cache_the_pages_never(phone, citizen):
     assert not {request for request, url in urls.items() if url.endswith(("/m/", "/m/code"))} & cached  # pages are
 
 
-def test_a_sign_in_ended_while_the_code_is_on_screen_hides_it_and_says_so(phone, live, citizen):
+@pytest.mark.parametrize("elder", [False, True], ids=["standard", "elder"])
+def test_a_sign_in_ended_while_the_code_is_on_screen_hides_it_and_says_so(phone, live, citizen, elder):
+    if elder:
+        phone.context.add_cookies([{"name": ELDER_COOKIE, "value": "on", "url": live.url}])
     sign_in(phone, citizen)
     phone.goto("/m/code")
     phone.locator("#qr").wait_for(state="visible")
     db.session.execute(sa.update(AccessToken).values(revoked_at=utcnow()))  # as the credit office ends it
     db.session.commit()
-    words = phone.get_by_role("heading", name="登录已过期，请重新登录")
+    words = phone.get_by_role("heading", name="登录已过期")
     words.wait_for(state="visible", timeout=5_000)  # the next status check, every 2 s
+    assert words.inner_text().replace("\n", "") == "登录已过期，请重新登录"
     assert not phone.locator("#qr").is_visible() and phone.locator("#qr").get_attribute("src") is None
     assert not phone.locator("#countdown").is_visible()
     again = phone.get_by_role("link", name="重新登录")
     assert again.is_visible() and "next=/m/code" in again.get_attribute("href")
-    snap(phone, SHOTS, "code-signed-out")
+    snap(phone, SHOTS, "code-signed-out-elder" if elder else "code-signed-out")
     no_serious_violations(phone)
     with phone.expect_navigation():
         again.click()
