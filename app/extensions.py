@@ -1,5 +1,4 @@
 """Extensions created unbound; the application factory binds them."""
-from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_smorest import Api
@@ -9,6 +8,7 @@ from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
 from app.db.types import render_item
+from app.http.limits import FallbackLimiter, StoreState
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -27,6 +27,11 @@ class Base(DeclarativeBase):
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate(render_as_batch=True, compare_type=True, render_item=render_item)
-limiter = Limiter(key_func=get_remote_address, default_limits=[])
+limiter = FallbackLimiter(key_func=get_remote_address, default_limits=[])
 api = Api()
 csrf = CSRFProtect()
+
+
+def rate_limit_store_state() -> StoreState:
+    """"up" while this process counts rate limits in the shared store, "fallback" while in its own memory."""
+    return limiter.store_state()
