@@ -90,7 +90,7 @@ def test_cookies_are_secure_in_production(monkeypatch, tmp_path):
 def test_disabling_an_account_ends_its_console_session(client, people):
     _login(client, "reviewer")
     reviewer = db.session.scalar(sa.select(accounts.Account).where(accounts.Account.username == "reviewer"))
-    accounts.set_active(reviewer.id, False, "test")
+    accounts.set_active(reviewer.id, False, "test", utcnow())
     assert client.get("/admin/dashboard").status_code == 302
 
 

@@ -54,15 +54,17 @@ def test_wrong_password_and_unknown_user_look_the_same(venue_id):
     assert len(codes) == 1
 
 
-def test_disabling_an_account_ends_its_sessions_on_the_next_request(venue_id):
+def test_disabling_an_account_ends_its_sessions_for_good(venue_id):
     account = accounts.create_account("counter4", "counter-pass", "staff", "test", venue_id=venue_id)
     _, token, _ = sessions.login_account("counter4", "counter-pass", "staff", utcnow())
-    accounts.set_active(account.id, False, "admin:1")
+    accounts.set_active(account.id, False, "admin:1", utcnow())
     assert _refused(token, "staff") == "account_disabled"
     with pytest.raises(Unauthenticated):
         sessions.login_account("counter4", "counter-pass", "staff", utcnow())
-    accounts.set_active(account.id, True, "admin:1")
-    assert sessions.authenticate(token, "staff", utcnow()).account_id == account.id
+    accounts.set_active(account.id, True, "admin:1", utcnow())
+    assert _refused(token, "staff") == "account_disabled"
+    _, fresh, _ = sessions.login_account("counter4", "counter-pass", "staff", utcnow())
+    assert sessions.authenticate(fresh, "staff", utcnow()).account_id == account.id
 
 
 def test_last_use_is_written_at_most_once_a_minute(client):

@@ -2,11 +2,15 @@
 User-Agent, so a citizen can tell their sessions apart (only these words are kept, never the User-Agent itself)."""
 
 # Why a session ended before its time, as a page's `?why=` names it: timed out, or revoked — signed out on this
-# device, from another of the same person's devices, or by the credit office.
+# device, from another of the same person's devices, by the credit office, or with its account (disabled, or its
+# password reset).
 EXPIRED = "expired"
-ENDED_BY = ("logout", "device", "admin")
+DISABLED = "disabled"
+PASSWORD_RESET = "password"
+ENDED_BY = ("logout", "device", "admin", DISABLED, PASSWORD_RESET)
 ENDED_WORDS = {EXPIRED: "登录已过期，请重新登录", "logout": "您已退出登录，如需继续请重新登录",
-               "device": "您已在其他设备上被退出，请重新登录", "admin": "您的登录已由工作人员结束，请重新登录"}
+               "device": "您已在其他设备上被退出，请重新登录", "admin": "您的登录已由工作人员结束，请重新登录",
+               DISABLED: "账号已被停用，此前的登录均已结束", PASSWORD_RESET: "账号密码已被重置，请用新密码重新登录"}
 DEVICE_LENGTH = 40
 # First match wins: apps that embed a browser before the browsers they are built on, Edge before Chrome.
 _DEVICES = (("HarmonyOS", "鸿蒙手机"), ("OpenHarmony", "鸿蒙手机"), ("iPhone", "iPhone"), ("iPad", "iPad"),

@@ -27,6 +27,10 @@ class Account(db.Model):
     department_id: Mapped[int | None] = mapped_column(sa.ForeignKey("departments.id"))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
+    # Wrong passwords in a row, whatever address they came from; reaching ACCOUNT_LOCK_FAILURES locks password
+    # logins until `locked_until` (app.services.sessions.login_account) and starts the count again.
+    failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")
+    locked_until: Mapped[dt.datetime | None] = mapped_column(Timestamp)
 
     venue: Mapped[Venue | None] = relationship(lazy="joined")
     department: Mapped[Department | None] = relationship(lazy="joined")
@@ -35,6 +39,7 @@ class Account(db.Model):
         one_of("role", ROLES, "role"),
         sa.CheckConstraint("role NOT IN ('staff', 'manager') OR venue_id IS NOT NULL", name="staff_has_venue"),
         sa.CheckConstraint("role != 'reporter' OR department_id IS NOT NULL", name="reporter_has_department"),
+        sa.CheckConstraint("failed_logins >= 0", name="failed_logins_not_negative"),
     )
 
 

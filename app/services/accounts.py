@@ -8,10 +8,11 @@ from flask import current_app
 from werkzeug.security import generate_password_hash
 
 from app.domain.roles import REVIEWERS, VENUE_ROLES
+from app.domain.signins import DISABLED, PASSWORD_RESET
 from app.errors import Conflict, NotFound
 from app.extensions import db
-from app.models import AccessToken, Account, Department, Venue
-from app.services import audit
+from app.models import Account, Department, Venue
+from app.services import audit, sessions
 
 MIN_PASSWORD_LENGTH = 8
 
@@ -49,29 +50,50 @@ def get_account(account_id: int, venue_id: int | None = None) -> Account:
     return account
 
 
-def set_active(account_id: int, active: bool, actor: str, acting_account_id: int | None = None,
+def set_active(account_id: int, active: bool, actor: str, now: dt.datetime, acting_account_id: int | None = None,
                venue_id: int | None = None) -> Account:
-    """Disable or re-enable an account; a disabled account's tokens fail on their next request. Nobody disables
-    their own account (the last administrator would lock the office out)."""
+    """Disable or re-enable an account. Either way every session and token it has ends in the same transaction, so
+    re-enabling brings none back (not even one a login racing the disabling issued). Nobody disables their own
+    account (the last administrator would lock the office out)."""
     account = get_account(account_id, venue_id)
     if not active and account_id == acting_account_id:
         raise Conflict("cannot_disable_self", "不能停用自己的账号")
     account.active = active
-    audit.record(actor, "account.enable" if active else "account.disable", "account", account.id)
+    ended = sessions.end_account_sessions(account.id, DISABLED, now)
+    audit.record(actor, "account.enable" if active else "account.disable", "account", account.id, ended=ended)
     db.session.commit()
     return account
 
 
 def reset_password(account_id: int, password: str, actor: str, now: dt.datetime,
                    venue_id: int | None = None) -> Account:
-    """Set a new password (length checked at the edge) and end every session signed in with the old one."""
+    """Set a new password (length checked at the edge), end every session signed in with the old one, and lift a
+    lock: the wrong guesses were at the old password."""
     account = get_account(account_id, venue_id)
     account.password_hash = _hash(password)
-    db.session.execute(sa.update(AccessToken).where(AccessToken.account_id == account.id,
-                                                    AccessToken.revoked_at.is_(None)).values(revoked_at=now))
+    sessions.end_account_sessions(account.id, PASSWORD_RESET, now)
     audit.record(actor, "account.reset_password", "account", account.id)
+    _lift_lock(account, actor, now)
     db.session.commit()
     return account
+
+
+def unlock(account_id: int, actor: str, now: dt.datetime, venue_id: int | None = None) -> Account:
+    """Lift a lock from wrong passwords before it runs out and forget the failures counted so far; audited."""
+    account = get_account(account_id, venue_id)
+    if not _lift_lock(account, actor, now):
+        raise Conflict("account_not_locked", "该账号未被锁定")
+    db.session.commit()
+    return account
+
+
+def _lift_lock(account: Account, actor: str, now: dt.datetime) -> bool:
+    """Clear the count of wrong passwords; a lock still running is lifted and audited. Whether there was one."""
+    was_locked = account.locked_until is not None and account.locked_until > now
+    account.failed_logins, account.locked_until = 0, None
+    if was_locked:
+        audit.record(actor, "account.unlocked", "account", account.id)
+    return was_locked
 
 
 def all_accounts(venue_id: int | None = None) -> list[Account]:

@@ -1,6 +1,7 @@
 """Server-side access tokens: revocable at once, with idle and absolute lifetimes, one audience each."""
 import datetime as dt
 import hashlib
+import math
 import secrets
 from dataclasses import dataclass
 
@@ -10,7 +11,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.db.prepared import Prepared, raw_connection
 from app.domain.roles import ROLE_AUDIENCE, actor
-from app.domain.signins import ENDED_WORDS, EXPIRED
+from app.domain.signins import DISABLED, ENDED_WORDS, EXPIRED
 from app.errors import DomainError, Forbidden, NotFound
 from app.extensions import db
 from app.models import AccessToken, Account, Subject
@@ -81,11 +82,13 @@ def authenticate(token: str | None, audience: str, now: dt.datetime) -> Session:
         if row is None or row.audience != audience:
             raise Unauthenticated("invalid_token", "登录凭证无效，请重新登录")
         if row.revoked_at is not None:
-            raise Unauthenticated("invalid_token", ENDED_WORDS.get(row.ended_by, "登录凭证无效，请重新登录"),
-                                  why=row.ended_by)
+            raise Unauthenticated("account_disabled" if row.ended_by == DISABLED else "invalid_token",
+                                  ENDED_WORDS.get(row.ended_by, "登录凭证无效，请重新登录"), why=row.ended_by)
         idle, _ = _lifetimes(audience)
         if now >= row.expires_at or now - row.last_used_at > dt.timedelta(seconds=idle):
             raise Unauthenticated("token_expired", ENDED_WORDS[EXPIRED], why=EXPIRED)
+        # Disabling revokes the account's tokens (end_account_sessions); this also refuses one issued by a login
+        # that raced the disabling, which re-enabling then revokes.
         if row.account_id is not None and not row.active:
             raise Unauthenticated("account_disabled", "账号已停用")
         if now - row.last_used_at > TOUCH_INTERVAL:
@@ -110,6 +113,14 @@ def revoke(session: Session, now: dt.datetime) -> None:
     db.session.execute(sa.update(AccessToken).where(AccessToken.id == session.token_id)
                        .values(revoked_at=now, ended_by="logout"))
     db.session.commit()
+
+
+def end_account_sessions(account_id: int, why: str, now: dt.datetime) -> int:
+    """Every token of a staff or console account, bearer and page alike, stops working at once (disabled, or a new
+    password); part of the caller's transaction. How many ended."""
+    return db.session.execute(sa.update(AccessToken).where(
+        AccessToken.account_id == account_id, AccessToken.revoked_at.is_(None), AccessToken.expires_at > now)
+        .values(revoked_at=now, ended_by=why)).rowcount
 
 
 def _live_citizen_sessions(subject_id: int, now: dt.datetime) -> sa.ColumnElement[bool]:
@@ -161,17 +172,51 @@ _DUMMY_HASHES: dict[str, str] = {}
 
 
 def login_account(username: str, password: str, audience: str, now: dt.datetime) -> tuple[Account, str, int]:
-    """Check a staff or admin password; the same answer for an unknown user and a wrong password."""
+    """Check a staff or admin password; the same answer for an unknown user and a wrong password, and while the
+    account is locked the same answer for any password."""
     account = db.session.scalar(sa.select(Account).where(Account.username == username))
     password_ok = check_password_hash(account.password_hash if account else _dummy_hash(), password)
+    if account is not None and account.locked_until is not None and now < account.locked_until:
+        raise _locked(account.locked_until, now)
+    if account is not None and not password_ok:
+        _count_failure(account, now)
     if account is None or not password_ok or ROLE_AUDIENCE[account.role] != audience:
         raise Unauthenticated("invalid_credentials", "用户名或密码错误")
     if not account.active:
         raise Unauthenticated("account_disabled", "账号已停用")
+    if account.failed_logins or account.locked_until is not None:
+        account.failed_logins, account.locked_until = 0, None
     token, lifetime = issue(audience, now, account_id=account.id)
     audit.record(actor(audience, account.id), f"{audience}.login", "account", account.id)
     db.session.commit()
     return account, token, lifetime
+
+
+def _locked(until: dt.datetime, now: dt.datetime) -> DomainError:
+    minutes = math.ceil((until - now).total_seconds() / 60)
+    return DomainError("account_locked", f"账号因多次密码错误已暂时锁定，请 {minutes} 分钟后再试或联系管理员解锁",
+                       status=429)
+
+
+def _count_failure(account: Account, now: dt.datetime) -> None:
+    """One more wrong password, counted in the database so every worker and host sees it, in one UPDATE so that
+    guesses at the same time all count and only one of them locks; a locked account answers so, and the locking
+    is audited."""
+    config = current_app.config
+    until = now + dt.timedelta(minutes=config["ACCOUNT_LOCK_MINUTES"])
+    locked = sa.and_(Account.locked_until.is_not(None), Account.locked_until > now)  # by a guess since we read it
+    reached = Account.failed_logins + 1 >= config["ACCOUNT_LOCK_FAILURES"]
+    locked_until = db.session.execute(
+        sa.update(Account).where(Account.id == account.id)
+        .values(failed_logins=sa.case((locked, Account.failed_logins), (reached, 0), else_=Account.failed_logins + 1),
+                locked_until=sa.case((locked, Account.locked_until), (reached, until), else_=Account.locked_until))
+        .returning(Account.locked_until).execution_options(synchronize_session=False)).scalar_one()
+    if locked_until == until:
+        audit.record(actor(ROLE_AUDIENCE[account.role], account.id), "account.locked", "account", account.id,
+                     failures=config["ACCOUNT_LOCK_FAILURES"], minutes=config["ACCOUNT_LOCK_MINUTES"])
+    db.session.commit()
+    if locked_until is not None and locked_until > now:
+        raise _locked(locked_until, now)
 
 
 def login_subject(subject: Subject, now: dt.datetime, device: str | None = None) -> tuple[str, int]:

@@ -3,6 +3,7 @@ from flask import g
 from flask_smorest import Blueprint
 
 from app.api.admin.schemas import AccountInputSchema, AccountListSchema, AccountSchema
+from app.domain.dates import utcnow
 from app.http.auth import current_actor, login_required, no_store
 from app.services import accounts
 
@@ -30,12 +31,21 @@ def create(body):
 @administrators
 @blp.response(200, AccountSchema)
 def disable(account_id):
-    """Its sessions end on their next request."""
-    return accounts.set_active(account_id, False, current_actor(), g.account.id)
+    """Every session and token of the account ends at once; enabling it again brings none back."""
+    return accounts.set_active(account_id, False, current_actor(), utcnow(), g.account.id)
 
 
 @blp.route("/accounts/<id:account_id>/enable", methods=["POST"])
 @administrators
 @blp.response(200, AccountSchema)
 def enable(account_id):
-    return accounts.set_active(account_id, True, current_actor())
+    return accounts.set_active(account_id, True, current_actor(), utcnow())
+
+
+@blp.route("/accounts/<id:account_id>/unlock", methods=["POST"])
+@administrators
+@blp.response(200, AccountSchema)
+def unlock(account_id):
+    """Lift the lock that repeated wrong passwords put on the account (`account_locked`) before it runs out, and
+    forget the failures counted; 409 `account_not_locked` when there is none."""
+    return accounts.unlock(account_id, current_actor(), utcnow())

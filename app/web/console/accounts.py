@@ -18,7 +18,7 @@ class PasswordSchema(Schema):
 def account_list():
     unit = unit_of(g.account)
     return render_template("console/accounts.html", items=accounts.all_accounts(unit), unit=unit,
-                           venues=venues.venues(), departments=subjects.departments())
+                           venues=venues.venues(), departments=subjects.departments(), now=utcnow())
 
 
 @requires("admin", "manager")
@@ -35,8 +35,9 @@ def create_account():
 
 @requires("admin", "manager")
 def set_account_active(account_id, active):
-    attempt(lambda: accounts.set_active(account_id, active, current_actor(), g.account.id, unit_of(g.account)),
-            "已启用" if active else "已停用")
+    attempt(lambda: accounts.set_active(account_id, active, current_actor(), utcnow(), g.account.id,
+                                        unit_of(g.account)),
+            "已启用，该账号需重新登录后使用" if active else "已停用，该账号的全部登录已结束")
     return redirect(url_for("console.account_list"))
 
 
@@ -45,4 +46,11 @@ def reset_password(account_id):
     attempt(lambda: accounts.reset_password(account_id, load_form(PasswordSchema())["password"], current_actor(),
                                             utcnow(), unit_of(g.account)),
             "密码已重置，该账号已登录的设备需用新密码重新登录")
+    return redirect(url_for("console.account_list"))
+
+
+@requires("admin", "manager")
+def unlock_account(account_id):
+    attempt(lambda: accounts.unlock(account_id, current_actor(), utcnow(), unit_of(g.account)),
+            "已解除锁定，该账号可以立即用密码登录")
     return redirect(url_for("console.account_list"))
