@@ -94,3 +94,19 @@ def console_login(client, username: str, password: str):
                                                  "csrf_token": console_csrf(client)})
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
     return response
+
+
+def citizen_pages(app, who: Identity):
+    """A browser of its own signed in to the citizen pages (/m/) as `who`."""
+    browser = app.test_client()
+    g.pop("csrf_token", None)
+    signed_in = browser.post("/m/login", data={"csrf_token": page_csrf(browser, "/m/login"), "kind": who.kind,
+                                                "name": who.name, "id_number": who.number})
+    assert signed_in.status_code == 302, signed_in.get_data(as_text=True)[:300]
+    return browser
+
+
+def page_csrf(browser, path: str) -> str:
+    """The form token of a page of the citizen pages or the console."""
+    g.pop("csrf_token", None)
+    return re.search(r'name="csrf_token" value="([^"]+)"', browser.get(path).get_data(as_text=True)).group(1)

@@ -5,6 +5,7 @@ from flask import request, send_file
 from marshmallow import Schema, ValidationError, fields
 
 from app.errors import DomainError
+from app.http.auth import no_store
 from app.services import evidence
 
 Uploads = list[tuple[str, bytes]]
@@ -66,9 +67,11 @@ def _filled(form, schema: Schema) -> dict[str, Any]:
     return data
 
 
-def evidence_file(case_type: str, case_id: int, evidence_id: int, as_attachment: bool = True):
-    """Send a stored evidence file with its own content type, never to be sniffed as anything else."""
+def evidence_file(case_type: str, case_id: int, evidence_id: int, inline_image: bool = False):
+    """Send a stored evidence file with its own content type, never sniffed as anything else nor kept by a cache.
+    Only an image may be shown inline; a PDF is always a download (a browser's PDF viewer would run what it holds)."""
     row, path = evidence.load(case_type, case_id, evidence_id)
-    response = send_file(path, mimetype=row.content_type, as_attachment=as_attachment, download_name=row.original_name)
+    inline = inline_image and row.content_type.startswith("image/")
+    response = send_file(path, mimetype=row.content_type, as_attachment=not inline, download_name=row.original_name)
     response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    return no_store(response)

@@ -1,13 +1,15 @@
-"""Evidence files for objections and complaints: JPEG, PNG or PDF by content, metadata stripped, stored privately."""
+"""Evidence files for objections and complaints: JPEG, PNG or PDF by content, metadata stripped, stored privately;
+images past a pixel cap refused from their header, decoded small, stored at most at a long edge (README, "Limits")."""
 import hashlib
 import io
 import os
 import re
 import uuid
+import warnings
 from dataclasses import dataclass
 
 from flask import current_app
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 from app.errors import DomainError, NotFound
 from app.extensions import db
@@ -18,6 +20,9 @@ MAX_FILES = 5
 PDF_TAIL_BYTES = 2048
 _SIGNATURES = ((b"\xff\xd8\xff", "image/jpeg"), (b"\x89PNG\r\n\x1a\n", "image/png"), (b"%PDF-", "application/pdf"))
 _EXTENSIONS = {"image/jpeg": ".jpg", "image/png": ".png", "application/pdf": ".pdf"}
+# Modes Image.reduce averages (palette, 1-bit and 16-bit grey are resampled straight to size instead).
+_REDUCIBLE = frozenset({"L", "LA", "I", "RGB", "RGBA", "CMYK"})
+_BAND_ROWS = 32  # output rows per band when averaging down: a band is a few MB at most
 
 
 @dataclass(frozen=True)
@@ -43,15 +48,54 @@ def _sniff(data: bytes) -> str | None:
     return next((kind for signature, kind in _SIGNATURES if data.startswith(signature)), None)
 
 
-def _strip_image(data: bytes, content_type: str, name: str) -> bytes:
-    """Decode the whole image (a truncated one fails here) and save it again: Pillow writes no EXIF/GPS/text unasked."""
+def _too_many_pixels(name: str) -> DomainError:
+    limit = current_app.config["EVIDENCE_MAX_PIXELS"]
+    return _refuse("evidence_too_many_pixels",
+                   f"图片像素过多（不能超过 {limit / 10_000:g} 万像素），请缩小图片或截图后再上传", name)
+
+
+def _opened(data: bytes, fmt: str, name: str) -> ImageFile.ImageFile:
+    """The image with only its header read; one past the pixel cap is refused before a pixel is decoded."""
+    # Pillow's own decompression-bomb check is the cap itself, so it agrees with ours; within it, never a warning.
+    Image.MAX_IMAGE_PIXELS = current_app.config["EVIDENCE_MAX_PIXELS"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            return Image.open(io.BytesIO(data), formats=[fmt])
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+            raise _too_many_pixels(name) from None
+
+
+def _decoded_small(image: ImageFile.ImageFile, edge: int) -> Image.Image:
+    """Decode at little more than `edge` on the long side: a JPEG is scaled while it is decoded (draft); anything else
+    is averaged down band by band, so no second full-size copy is ever made; then resampled to fit `edge`."""
+    if max(image.size) > edge and image.format == "JPEG":
+        scale = edge / max(image.size)
+        image.draft(None, (max(1, int(image.width * scale)), max(1, int(image.height * scale))))
+    image.load()
+    factor = max(image.size) // edge
+    small: Image.Image = image
+    if factor >= 2 and image.mode in _REDUCIBLE:
+        small = Image.new(image.mode, (-(-image.width // factor), -(-image.height // factor)))
+        for top in range(0, image.height, factor * _BAND_ROWS):
+            band = image.crop((0, top, image.width, min(image.height, top + factor * _BAND_ROWS)))
+            small.paste(band.reduce(factor), (0, top // factor))
+        small.info = image.info
+        image.close()  # the full-size pixels go now, before resampling allocates more
+    small.thumbnail((edge, edge), reducing_gap=None)
+    return small
+
+
+def _reencoded(data: bytes, content_type: str, name: str) -> bytes:
+    """Decode the image within bounds (a truncated one fails here) and save it again, upright and at most at the
+    stored size: Pillow writes no EXIF/GPS/text unasked."""
+    fmt = "JPEG" if content_type == "image/jpeg" else "PNG"
     try:
-        with Image.open(io.BytesIO(data)) as image:
-            image.load()
-            upright = ImageOps.exif_transpose(image)
+        with _opened(data, fmt, name) as image:
+            upright = ImageOps.exif_transpose(_decoded_small(image, current_app.config["EVIDENCE_MAX_LONG_EDGE"]))
             buffer = io.BytesIO()
-            upright.save(buffer, "JPEG" if content_type == "image/jpeg" else "PNG", quality=90)
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+            upright.save(buffer, fmt, quality=90)
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
         raise _refuse("evidence_corrupt", "图片已损坏或不完整", name) from None
     return buffer.getvalue()
 
@@ -70,7 +114,7 @@ def inspect(name: str, data: bytes) -> CleanFile:
         if b"%%EOF" not in data[-PDF_TAIL_BYTES:]:
             raise _refuse("evidence_corrupt", "PDF 文件不完整", name)
         return CleanFile(name, content_type, data)
-    return CleanFile(name, content_type, _strip_image(data, content_type, name))
+    return CleanFile(name, content_type, _reencoded(data, content_type, name))
 
 
 def inspect_all(uploads: list[tuple[str, bytes]]) -> list[CleanFile]:

@@ -105,7 +105,7 @@ def close_complaint(complaint_id):
 
 @requires(*REVIEWERS)
 def case_evidence(case_type, case_id, evidence_id):
-    """The evidence viewer: images and PDFs inline in the case page, never executed as anything else."""
-    response = evidence_file(case_type, case_id, evidence_id, as_attachment=request.args.get("download") == "1")
-    response.headers["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; object-src 'self'"
+    """The evidence viewer: images inline in the case page (or downloaded with ?download=1), PDFs only downloaded."""
+    response = evidence_file(case_type, case_id, evidence_id, inline_image=request.args.get("download") != "1")
+    response.headers["Content-Security-Policy"] = "default-src 'none'; img-src 'self'"
     return response
