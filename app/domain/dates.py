@@ -20,6 +20,12 @@ def local_date(moment: dt.datetime) -> dt.date:
     return moment.astimezone(LOCAL_TZ).date()
 
 
+def local_day_bounds(moment: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+    """The UTC instants at which the credit office's calendar day holding `moment` begins and ends (its 24:00)."""
+    start = dt.datetime.combine(local_date(moment), dt.time(), tzinfo=LOCAL_TZ)
+    return start.astimezone(dt.UTC), (start + dt.timedelta(days=1)).astimezone(dt.UTC)
+
+
 def add_years(day: dt.date, years: int) -> dt.date:
     """The same calendar day `years` later; 29 February becomes 1 March in a common year."""
     try:

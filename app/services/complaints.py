@@ -10,13 +10,14 @@ from app.domain.roles import REVIEWERS, admin_actor, citizen_actor
 from app.errors import Conflict, DomainError, NotFound
 from app.extensions import db
 from app.models import Account, Complaint, Measure, Redemption, Venue
-from app.services import audit, evidence
+from app.services import audit, evidence, quotas
 from app.services.case_log import commit_with_files, log_step, move
 
 
 def file_complaint(subject_id: int, kind: str, content: str, venue_id: int | None, measure_id: int | None,
                    redemption_id: int | None, uploads: list[tuple[str, bytes]], now: dt.datetime) -> Complaint:
     """File a complaint or suggestion about a venue, a measure or one of the citizen's own redemptions."""
+    quotas.check_filing(COMPLAINT, subject_id, uploads, now)
     if redemption_id is not None:
         redemption = db.session.get(Redemption, redemption_id)
         if redemption is None or redemption.subject_id != subject_id:

@@ -15,7 +15,7 @@ from app.domain.roles import admin_actor, citizen_actor
 from app.errors import Conflict, DomainError, NotFound
 from app.extensions import db
 from app.models import DishonestyRecord, ListCategory, ListEntry, Objection, ScanAttempt
-from app.services import audit, dishonesty, evidence
+from app.services import audit, dishonesty, evidence, quotas
 from app.services.case_log import commit_with_files, log_step, move
 
 
@@ -30,6 +30,7 @@ class Correction:
 def file_objection(subject_id: int, type_: str, statement: str, entry_id: int | None, attempt_id: int | None,
                    uploads: list[tuple[str, bytes]], now: dt.datetime) -> Objection:
     """File an objection; the entry it names shows "under objection" at once. References must be the citizen's own."""
+    quotas.check_filing(OBJECTION, subject_id, uploads, now)
     if type_ in NEEDS_ENTRY and entry_id is None:
         raise DomainError("entry_required", "请选择有异议的名单条目", fields={"entry_id": "必填"})
     if type_ in NEEDS_ATTEMPT and attempt_id is None:

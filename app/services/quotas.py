@@ -1,0 +1,47 @@
+"""Daily quotas per citizen — cases filed, evidence uploaded — counted in the database over the Beijing day and checked
+before anything is decoded or written, so one account can neither fill the disk nor keep the workers busy."""
+import datetime as dt
+
+import sqlalchemy as sa
+from flask import current_app
+
+from app.domain.cases import COMPLAINT, OBJECTION
+from app.domain.dates import local_day_bounds
+from app.errors import DomainError
+from app.extensions import db
+from app.models import Complaint, Evidence, Objection
+
+# case type → its model, the setting of its daily count, and what the citizen calls it
+_CASES = {OBJECTION: (Objection, "OBJECTIONS_PER_DAY", "名单异议"),
+          COMPLAINT: (Complaint, "COMPLAINTS_PER_DAY", "投诉建议")}
+MEGABYTE = 1024 * 1024
+
+
+def check_filing(case_type: str, subject_id: int, uploads: list[tuple[str, bytes]], now: dt.datetime) -> None:
+    """Refuse (429) one more case than the citizen's daily count, or files past their daily evidence bytes (the
+    day's evidence counted as stored, this request's files as sent)."""
+    model, setting, what = _CASES[case_type]
+    start, end = local_day_bounds(now)
+    limit = current_app.config[setting]
+    filed = db.session.scalar(sa.select(sa.func.count()).select_from(model).where(
+        model.subject_id == subject_id, model.created_at >= start, model.created_at < end))
+    if filed >= limit:
+        raise DomainError("quota_cases_per_day", f"今日提交{what}的次数已达上限（{limit} 次），请明天再试", status=429)
+    incoming = sum(len(data) for _, data in uploads)
+    if not incoming:
+        return
+    allowed = current_app.config["EVIDENCE_BYTES_PER_DAY"]
+    left = max(0, allowed - _evidence_bytes(subject_id, start, end))
+    if incoming > left:
+        raise DomainError("quota_evidence_bytes", f"每天上传的证据材料不能超过 {allowed / MEGABYTE:g} MB，"
+                          f"今日还可上传 {left / MEGABYTE:.1f} MB，请减少文件或明天再试", status=429,
+                          fields={"evidence": f"本次文件共 {incoming / MEGABYTE:.1f} MB，超过今日余量"})
+
+
+def _evidence_bytes(subject_id: int, start: dt.datetime, end: dt.datetime) -> int:
+    """The bytes stored for the evidence of the subject's cases filed in [start, end)."""
+    return sum(db.session.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(Evidence.size), 0))
+        .join(model, sa.and_(Evidence.case_type == case_type, Evidence.case_id == model.id))
+        .where(model.subject_id == subject_id, model.created_at >= start, model.created_at < end))
+        for case_type, (model, _, _) in _CASES.items())
