@@ -12,7 +12,8 @@ from contextlib import contextmanager
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Dialect
+from sqlalchemy.engine import Dialect, Engine
+from sqlalchemy.pool import PoolProxiedConnection
 
 from app.extensions import db
 
@@ -73,13 +74,15 @@ class Prepared:
         """Execute on the connection's transaction; DBAPI errors surface as SQLAlchemy's (IntegrityError and so on)."""
         compiled = self._for(connection.dialect)
         parameters = compiled.parameters(values)
-        cursor = connection.dbapi.cursor()
+        try:
+            cursor = connection.dbapi.cursor()
+        except compiled.dbapi_error as error:
+            raise connection.translated(error, compiled.sql, parameters) from error
         try:
             cursor.execute(compiled.sql, parameters)
             return compiled.rows(cursor.fetchall()) if compiled.row else []
         except compiled.dbapi_error as error:
-            raise sa.exc.DBAPIError.instance(compiled.sql, parameters, error, compiled.dbapi_error,
-                                             dialect=connection.dialect) from error
+            raise connection.translated(error, compiled.sql, parameters) from error
         finally:
             cursor.close()
 
@@ -94,15 +97,32 @@ class RawConnection:
     A read ends with commit() too: psycopg discards its server-side prepared statements at every ROLLBACK, so a read
     left to the pool's rollback would be parsed and planned again on every request."""
 
-    def __init__(self, dbapi_connection: Any, dialect: Dialect) -> None:
+    def __init__(self, dbapi_connection: PoolProxiedConnection, engine: Engine) -> None:
         self.dbapi = dbapi_connection
-        self.dialect = dialect
+        self.dialect = engine.dialect
+        self._pool = engine.pool
 
     def commit(self) -> None:
-        self.dbapi.commit()
+        try:
+            self.dbapi.commit()
+        except self.dialect.loaded_dbapi.Error as error:
+            raise self.translated(error, "COMMIT") from error
 
     def rollback(self) -> None:
-        self.dbapi.rollback()
+        try:
+            self.dbapi.rollback()
+        except self.dialect.loaded_dbapi.Error as error:
+            raise self.translated(error, "ROLLBACK") from error
+
+    def translated(self, error: Exception, statement: str, parameters: Any = None) -> sa.exc.DBAPIError:
+        """SQLAlchemy's exception for a DBAPI error (IntegrityError and so on). A lost connection is invalidated, with
+        every pooled connection opened before it (a server restart ends them all), as SQLAlchemy's own Connection
+        does: the pool opens new ones instead of handing the dead ones out again."""
+        lost = self.dialect.is_disconnect(error, self.dbapi.dbapi_connection, None)
+        if lost:
+            self._pool._invalidate(self.dbapi, error)
+        return sa.exc.DBAPIError.instance(statement, parameters, error, self.dialect.loaded_dbapi.Error,
+                                          connection_invalidated=lost, dialect=self.dialect)
 
 
 @contextmanager
@@ -111,7 +131,7 @@ def raw_connection() -> Iterator[RawConnection]:
     engine = db.engine
     dbapi_connection = engine.raw_connection()
     try:
-        yield RawConnection(dbapi_connection, engine.dialect)
+        yield RawConnection(dbapi_connection, engine)
     finally:
         dbapi_connection.close()
 

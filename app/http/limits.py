@@ -9,7 +9,7 @@ module adds is the state for others to ask (`store_state`) and the warning.
 import time
 from typing import Literal
 
-from flask import Flask, current_app
+from flask import Flask, Response, current_app, g
 from flask_limiter import Limiter
 
 StoreState = Literal["up", "fallback"]
@@ -45,12 +45,31 @@ class FallbackLimiter(Limiter):
         self.store_warnings = StoreWarnings()
 
     def init_app(self, app: Flask) -> None:
+        # after_request functions run last-registered first: these two run either side of Flask-Limiter's headers.
+        app.after_request(self._restore_retry_after)
         super().init_app(app)
+        app.after_request(self._note_retry_after)
         app.teardown_request(self._log_store_state)
 
     def store_state(self) -> StoreState:
         """"up" while this process counts in the configured store, "fallback" while it counts in its own memory."""
         return "up" if self.limiter.storage is self.storage else "fallback"
+
+    @staticmethod
+    def _note_retry_after(response: Response) -> Response:
+        g.app_retry_after = response.headers.get("Retry-After")
+        return response
+
+    @staticmethod
+    def _restore_retry_after(response: Response) -> Response:
+        """Flask-Limiter writes its window's reset into Retry-After on every answer of a limited endpoint; only its
+        own refusal (429) keeps that, any other answer keeps what the application said (a 503's few seconds) or none.
+        """
+        if response.status_code != 429 and "app_retry_after" in g:
+            response.headers.remove("Retry-After")
+            if g.app_retry_after is not None:
+                response.headers["Retry-After"] = g.app_retry_after
+        return response
 
     def _log_store_state(self, _error: BaseException | None) -> None:
         message = self.store_warnings.observe(self.store_state(), time.monotonic())
