@@ -119,7 +119,7 @@ def test_a_managers_journey(desktop, live, people, today):
     assert flashes(page)[0].startswith("密码已重置")
     with page.expect_navigation():
         page.locator("tr", has_text="lib_desk2").get_by_role("button", name="停用").click()
-    assert flashes(page) == ["已停用"]
+    assert flashes(page) == ["已停用，该账号的全部登录已结束"]
     fresh()
     assert db.session.scalar(sa.select(Account.active).where(Account.username == "lib_desk2")) is False
 
