@@ -21,7 +21,7 @@ from app.extensions import db
 from app.models import Measure, Redemption, ScanAttempt
 from app.services import accounts, citizens
 from tests.conftest import POSTGRES_URL
-from tests.helpers import identity, list_identity
+from tests.helpers import console_csrf, identity, list_identity
 from tests.live_server import STAFF_PASSWORD, LiveServer
 from tests.pg_server import PostgresServer, postgres_pass_only
 from wsgi import create_app
@@ -169,17 +169,24 @@ def test_a_connection_lost_on_the_prepared_path_is_not_handed_out_again(restarta
 def test_a_sqlite_write_locked_past_the_busy_timeout_answers_503(database_url, catalogue):
     accounts.create_account("gate_bus", STAFF_PASSWORD, "staff", "test", venue_id=catalogue["BUS"].id)
     app = create_app("test", SQLALCHEMY_DATABASE_URI=database_url, DB_BUSY_TIMEOUT_SECONDS=0.2)
+    page = app.test_client()
+    with app.app_context():
+        csrf = console_csrf(page, "/scan/login")
     holder = sqlite3.connect(database_url.removeprefix("sqlite:///"), isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")  # another writer holds the write lock
     try:
         with app.app_context():
             locked = app.test_client().post("/api/v1/staff/login",
                                             json={"username": "gate_bus", "password": STAFF_PASSWORD})
+            locked_page = page.post("/scan/login", headers={"Accept": "text/html"},
+                                    data={"csrf_token": csrf, "username": "gate_bus", "password": STAFF_PASSWORD})
     finally:
         holder.rollback()
         holder.close()
     assert locked.status_code == 503 and locked.headers["Retry-After"] == "2"
     assert locked.get_json()["error"]["code"] == "service_unavailable"
+    assert locked_page.status_code == 503 and locked_page.headers["Retry-After"] == "2"
+    assert locked_page.mimetype == "text/html" and "服务暂不可用" in locked_page.get_data(as_text=True)
     with app.app_context():
         signed_in = app.test_client().post("/api/v1/staff/login",
                                            json={"username": "gate_bus", "password": STAFF_PASSWORD})
