@@ -165,6 +165,23 @@ def test_a_connection_lost_on_the_prepared_path_is_not_handed_out_again(restarta
     assert len(after) == 2 and not after & before
 
 
+@postgres_pass_only
+def test_a_request_whose_connection_died_after_its_last_statement_still_ends_cleanly(database_url):
+    """The teardown every request runs: the session's rollback meets a dropped connection, and nothing is raised."""
+    app = create_app("test", SQLALCHEMY_DATABASE_URI=database_url)
+    context = app.app_context()
+    context.push()
+    backend = db.session.scalar(sa.select(sa.func.pg_backend_pid()))  # a read: the transaction stays open
+    killer = sa.create_engine(database_url)
+    with killer.connect() as connection:
+        connection.execute(sa.select(sa.func.pg_terminate_backend(backend)))
+    killer.dispose()
+    context.pop()
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.pg_backend_pid())) != backend
+        db.engine.dispose()
+
+
 @pytest.mark.skipif(bool(POSTGRES_URL), reason="SQLite's own lock")
 def test_a_sqlite_write_locked_past_the_busy_timeout_answers_503(database_url, catalogue):
     accounts.create_account("gate_bus", STAFF_PASSWORD, "staff", "test", venue_id=catalogue["BUS"].id)

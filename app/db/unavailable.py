@@ -5,6 +5,8 @@ import sqlite3
 import psycopg
 from sqlalchemy import exc as sa_exc
 
+from app.extensions import db
+
 # SQLSTATE classes of a server that is going away, starting up, out of resources or failing underneath:
 # 08 connection exception, 53 insufficient resources, 57 operator intervention (shutdown, cannot connect now,
 # statement cancelled), 58 system error. A client-side connection failure has no SQLSTATE at all.
@@ -25,3 +27,17 @@ def database_unavailable(error: BaseException) -> bool:
     if isinstance(error, sqlite3.OperationalError):
         return (getattr(error, "sqlite_errorcode", 0) & 0xFF) in _SQLITE_BUSY
     return False
+
+
+def end_session(_error: BaseException | None = None) -> None:
+    """End the request's ORM session at teardown, before Flask-SQLAlchemy's own (which then finds nothing to do).
+
+    The answer is already made; if the database dropped the session's connection since its last statement (a restart
+    in between), the rollback fails — the connection is invalidated by then, so the session is simply let go instead
+    of the error reaching gunicorn as a 500."""
+    try:
+        db.session.remove()
+    except Exception as error:
+        if not database_unavailable(error):
+            raise
+        db.session.remove()
