@@ -4,7 +4,8 @@ own memory, says so in the log once a minute, and goes back to the store when it
 Flask-Limiter does the falling back (RATELIMIT_IN_MEMORY_FALLBACK_ENABLED) and the return: after a failed call it
 counts in memory and pings the store again after 1, 2, 4 … 32 seconds, then every 32 seconds. The store's connect and
 read timeouts (RATELIMIT_STORAGE_OPTIONS) bound what a request can lose to a store that is down or frozen. What this
-module adds is the state for others to ask (`store_state`) and the warning.
+module adds is the state for others to ask (`store_state`), the warning, and keeping Flask-Limiter's Retry-After to
+its own refusals.
 """
 import time
 from typing import Literal
@@ -38,7 +39,8 @@ class StoreWarnings:
 
 
 class FallbackLimiter(Limiter):
-    """Flask-Limiter, able to say whether this process counts in the configured store or in its own memory."""
+    """Flask-Limiter, able to say whether this process counts in the configured store or in its own memory, and
+    leaving the Retry-After of answers other than its 429 to the application."""
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
