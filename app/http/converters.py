@@ -1,6 +1,7 @@
-"""The `<id:…>` URL part: digits naming an object. A number no id column can hold names nothing: it reaches the view
-as 0, which no object has, so the answer is the view's own 404 (not a database overflow)."""
-from werkzeug.routing import BaseConverter
+"""The `<id:…>` URL part: digits naming an object. Only a number an id column can hold (1 … MAX_ID) matches, so 0 or a
+number past the column answers 404 on every route alike — never a database overflow, and never the view's "no id"
+case (`/admin/measures/0` is no new-measure form)."""
+from werkzeug.routing import BaseConverter, ValidationError
 
 from app.http.schemas import MAX_ID
 
@@ -10,8 +11,10 @@ class IdConverter(BaseConverter):
     part_isolating = True
 
     def to_python(self, value: str) -> int:
-        number = int(value)
-        return number if number <= MAX_ID else 0
+        number = int(value) if len(value) <= len(str(MAX_ID)) else 0  # int() refuses over 4300 digits
+        if not 1 <= number <= MAX_ID:
+            raise ValidationError()
+        return number
 
     def to_url(self, value) -> str:
         return str(int(value))
