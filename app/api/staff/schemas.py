@@ -39,8 +39,23 @@ class OfferSchema(Schema):
     benefit = fields.Dict()
 
 
+class ScannedString(fields.Field):
+    """Whatever a scanner decoded, NUL and lone surrogates included: it is only compared with the code's shape and
+    never stored, so verify answers 200 `token_malformed` for it (API.md) where a stored text would be refused."""
+
+    default_error_messages = {"invalid": "应为文本"}
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(metadata={"type": "string"}, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, str):
+            raise self.make_error("invalid")
+        return value
+
+
 class VerifyRequestSchema(Schema):
-    token = fields.String(required=True, validate=validate.Length(max=MAX_TOKEN_LENGTH))
+    token = ScannedString(required=True, validate=validate.Length(max=MAX_TOKEN_LENGTH))
     device = fields.String(load_default="", validate=validate.Length(max=DEVICE_LENGTH))
 
 
