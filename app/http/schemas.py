@@ -1,4 +1,6 @@
-"""Schema pieces every API shares: the error body, pages, masked subjects, trimmed text and instants."""
+"""Schema pieces every API shares: the error body, pages, masked subjects, trimmed text, days and instants."""
+import datetime as dt
+
 from marshmallow import Schema, fields, validate
 
 from app.db.paging import CURSOR_PATTERN
@@ -36,6 +38,22 @@ class Text(fields.String):
             raise DomainError("text_too_short", "内容过短（不计首尾空白）",
                               fields={self.data_key or attr: f"至少 {self.minimum} 个字符（不计首尾空白）"})
         return loaded.strip() if isinstance(loaded, str) else loaded
+
+
+# The days a request may name: the programme's lists, records, measures and statistics all fall between these. A day
+# outside them is well-formed but refused (422), before it reaches date arithmetic that would overflow.
+FIRST_DAY, LAST_DAY = dt.date(2000, 1, 1), dt.date(2099, 12, 31)
+
+
+class Day(fields.Date):
+    """A calendar day in a request (YYYY-MM-DD) from FIRST_DAY to LAST_DAY: every schema that takes a day uses it."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        day = super()._deserialize(value, attr, data, **kwargs)
+        if not FIRST_DAY <= day <= LAST_DAY:
+            raise DomainError("date_out_of_range", "日期超出范围",
+                              fields={self.data_key or self.name or attr: f"应在 {FIRST_DAY} 至 {LAST_DAY} 之间"})
+        return day
 
 
 class Instant(fields.DateTime):
