@@ -1,7 +1,8 @@
-"""The `<id:…>` URL part: digits naming an object. Only a number an id column can hold (1 … MAX_ID) matches, so 0 or a
-number past the column answers 404 on every route alike — never a database overflow, and never the view's "no id"
+"""The `<id:…>` URL part: digits naming an object. Only a number an id column can hold (1 … MAX_ID) names anything:
+0 or a larger number is 404 on every route, whatever its method — never a database overflow, never the view's "no id"
 case (`/admin/measures/0` is no new-measure form)."""
-from werkzeug.routing import BaseConverter, ValidationError
+from werkzeug.exceptions import NotFound
+from werkzeug.routing import BaseConverter
 
 from app.http.schemas import MAX_ID
 
@@ -11,9 +12,10 @@ class IdConverter(BaseConverter):
     part_isolating = True
 
     def to_python(self, value: str) -> int:
+        # Raised rather than werkzeug's ValidationError, which would make another method's rule answer 405.
         number = int(value) if len(value) <= len(str(MAX_ID)) else 0  # int() refuses over 4300 digits
         if not 1 <= number <= MAX_ID:
-            raise ValidationError()
+            raise NotFound()
         return number
 
     def to_url(self, value) -> str:
