@@ -11,8 +11,10 @@ from app.api import admin, public, staff
 from app.config import load_config
 from app.db.postgres import configure_postgres, engine_options
 from app.db.sqlite import configure_sqlite
+from app.db.unavailable import end_session
 from app.extensions import api, csrf, db, limiter, migrate
 from app.http.errors import register_error_handlers
+from app.http.guards import register_request_guards
 from app.http.converters import IdConverter
 from app.http.openapi import document_errors
 from app.http.schemas import ErrorSchema
@@ -35,6 +37,7 @@ def create_app(env_name: str | None = None, *, parts: Iterable[Part] = (), **ove
     for part in parts:
         part(app)
     register_error_handlers(app)
+    register_request_guards(app)
     register_security_headers(app)
     cli.register(app)
     cli_retention.register(app)
@@ -56,6 +59,7 @@ def register_config(app: Flask, env_name: str | None, overrides: dict) -> None:
 
 def register_extensions(app: Flask) -> None:
     db.init_app(app)
+    app.teardown_appcontext(end_session)  # runs before Flask-SQLAlchemy's own: last registered, first run
     migrate.init_app(app, db, directory=MIGRATIONS_DIR)
     limiter.init_app(app)
     csrf.init_app(app)
@@ -68,7 +72,7 @@ def register_extensions(app: Flask) -> None:
     document_errors(api.spec)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         with app.app_context():
-            configure_sqlite(db.engine)
+            configure_sqlite(db.engine, app.config["DB_BUSY_TIMEOUT_SECONDS"])
     elif app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         with app.app_context():
             configure_postgres(db.engine, app.config["DB_IDLE_CHECK_SECONDS"])

@@ -1,6 +1,7 @@
 """Operator commands: `flask --app wsgi <command>` (API.md, "Service")."""
 import json
 import os
+import secrets
 import sys
 
 import click
@@ -9,6 +10,7 @@ from tqdm import tqdm
 
 from app import demo
 from app.api.admin.schemas import AccountInputSchema
+from app.config import SECRET_NAMES
 from app.domain.dates import today
 from app.errors import DomainError
 from app.http.bodies import load
@@ -24,6 +26,9 @@ def _print_report(report: ImportReport) -> None:
                + (f"，批次 #{report.batch_id}" if report.batch_id else "（无变更，未建批次）"))
     for error in report.errors:
         click.echo(f"  第 {error['row']} 行 [{error['header'] or '-'}] {error['code']}: {error['message']}", err=True)
+    if report.errors_not_listed:
+        click.echo(f"  另有 {report.errors_not_listed} 个问题未列出（以上是行号在前的 {len(report.errors)} 个）",
+                   err=True)
 
 
 def _run_import(import_function, path: str, as_json: bool) -> None:
@@ -120,7 +125,16 @@ def create_manager_command(username: str, venue_id: int, password: str) -> None:
     click.echo(f"实施单位管理员 {account.username} 已创建（#{account.id}，{account.venue.name}）")
 
 
+@click.command("generate-secrets")
+def generate_secrets_command() -> None:
+    """Print fresh secrets as NAME=value lines for an environment file (notes on stderr: `>> env` takes the lines)."""
+    for name in SECRET_NAMES:
+        click.echo(f"{name}={secrets.token_urlsafe(48)}")
+    click.echo("# A running deployment keeps its ID_HASH_KEY (a new one orphans every stored ID number hash) and "
+               "rotates QR_SIGNING_KEYS by appending the new key: old,new.", err=True)
+
+
 def register(app: Flask) -> None:
-    for command in (import_list_command, import_dishonesty_command, seed_demo_command,
+    for command in (import_list_command, import_dishonesty_command, seed_demo_command, generate_secrets_command,
                     create_admin_command, create_staff_command, create_manager_command):
         app.cli.add_command(command)

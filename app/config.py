@@ -1,5 +1,11 @@
 """Configuration read from the environment; production refuses to start without its secrets."""
 import os
+from urllib.parse import urlsplit
+
+# The shortest key production accepts (SECRET_KEY, ID_HASH_KEY, each of QR_SIGNING_KEYS): 256 bits of HMAC key.
+MIN_KEY_BYTES = 32
+SECRET_NAMES = ("SECRET_KEY", "ID_HASH_KEY", "QR_SIGNING_KEYS")
+_GENERATE = "`flask --app wsgi generate-secrets` prints fresh values (run it without APP_ENV=production)"
 
 
 class ConfigError(RuntimeError):
@@ -14,6 +20,7 @@ class BaseConfig:
     """Settings shared by every environment; secrets are filled in by the subclasses."""
 
     ENV_NAME = "base"
+    DEFAULT_PUBLIC_BASE_URL = ""
     JSON_AS_ASCII = False
     MAX_CONTENT_LENGTH = 32 * 1024 * 1024
 
@@ -32,6 +39,12 @@ class BaseConfig:
     SESSION_COOKIE_SECURE = True  # development and test serve plain HTTP on loopback and turn it off
     CONSOLE_LOGIN_RATE_LIMIT = os.environ.get("CONSOLE_LOGIN_RATE_LIMIT", "5 per minute")
     RATELIMIT_HEADERS_ENABLED = True
+    # A store that is down or does not answer within RATELIMIT_STORE_TIMEOUT_SECONDS fails no request: each process
+    # counts in its own memory meanwhile and goes back to the store when it answers again (app.http.limits).
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_STORE_TIMEOUT_SECONDS = float(os.environ.get("RATELIMIT_STORE_TIMEOUT_SECONDS", "0.2"))
+    RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": RATELIMIT_STORE_TIMEOUT_SECONDS,
+                                 "socket_timeout": RATELIMIT_STORE_TIMEOUT_SECONDS}
 
     # A citizen stays signed in on their own phone while they use it at least once a month, and proves who they are
     # again each quarter however often they use it (so a phone that changed hands is not signed in for ever);
@@ -48,6 +61,10 @@ class BaseConfig:
     ADMIN_TOKEN_IDLE_SECONDS = int(os.environ.get("ADMIN_TOKEN_IDLE_SECONDS", 30 * 60))
     ADMIN_TOKEN_LIFETIME_SECONDS = int(os.environ.get("ADMIN_TOKEN_LIFETIME_SECONDS", 8 * 3600))
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
+    # The per-address limits above do not stop guesses spread over many addresses: this many wrong passwords in a
+    # row, from anywhere, lock an account's password logins for this long (an administrator may lift it sooner).
+    ACCOUNT_LOCK_FAILURES = int(os.environ.get("ACCOUNT_LOCK_FAILURES", 10))
+    ACCOUNT_LOCK_MINUTES = int(os.environ.get("ACCOUNT_LOCK_MINUTES", 15))
     PASSWORD_HASH_METHOD = "scrypt"
 
     # How long after a successful verify a queued confirmation may still redeem the (by then expired) code.
@@ -58,6 +75,15 @@ class BaseConfig:
 
     OBJECTION_DECISION_WORKING_DAYS = int(os.environ.get("OBJECTION_DECISION_WORKING_DAYS", 5))
     COMPLAINT_REPLY_WORKING_DAYS = int(os.environ.get("COMPLAINT_REPLY_WORKING_DAYS", 10))
+
+    # What one citizen or one file may cost the service (README, "Limits"): an image past the pixel cap is refused
+    # from its header; images are decoded and stored at most at the long edge; quotas count per Beijing day.
+    EVIDENCE_MAX_PIXELS = int(os.environ.get("EVIDENCE_MAX_PIXELS", 40_000_000))
+    EVIDENCE_MAX_LONG_EDGE = int(os.environ.get("EVIDENCE_MAX_LONG_EDGE", 2048))
+    OBJECTIONS_PER_DAY = int(os.environ.get("OBJECTIONS_PER_DAY", 10))
+    COMPLAINTS_PER_DAY = int(os.environ.get("COMPLAINTS_PER_DAY", 10))
+    EVIDENCE_BYTES_PER_DAY = int(os.environ.get("EVIDENCE_BYTES_PER_DAY", 50 * 1024 * 1024))
+    IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", 200_000))
 
     LISTING_VALIDITY_YEARS = 2
     # How long scan attempts and redemptions are kept (`flask purge` removes older ones; statistics stay).
@@ -71,6 +97,8 @@ class BaseConfig:
         self.RATELIMIT_STORAGE_URI = env.get("RATELIMIT_STORAGE_URI", "memory://")
         # The pool of a PostgreSQL server (app.db.postgres.engine_options) is set once the database URL is final.
         self.DB_IDLE_CHECK_SECONDS = float(env.get("DB_IDLE_CHECK_SECONDS", "30"))
+        # How long a SQLite writer waits for another's lock before its request answers 503 (app.db.unavailable).
+        self.DB_BUSY_TIMEOUT_SECONDS = float(env.get("DB_BUSY_TIMEOUT_SECONDS", "10"))
         self.SECRET_KEY = env.get("SECRET_KEY") or self.fallback("SECRET_KEY")
         self.ID_HASH_KEY = env.get("ID_HASH_KEY") or self.fallback("ID_HASH_KEY")
         self.QR_SIGNING_KEYS = _keys(env.get("QR_SIGNING_KEYS")) or _keys(self.fallback("QR_SIGNING_KEYS"))
@@ -84,6 +112,9 @@ class BaseConfig:
         self.GOV_IDP_CLIENT_ID = env.get("GOV_IDP_CLIENT_ID", "")
         self.GOV_IDP_CLIENT_SECRET = env.get("GOV_IDP_CLIENT_SECRET", "")
         self.GOV_IDP_TIMEOUT_SECONDS = float(env.get("GOV_IDP_TIMEOUT_SECONDS", "5"))
+        # Where citizens reach the service (scheme and host): absolute URLs such as the platform sign-in's
+        # redirect_uri are built from it, never from a request's Host header.
+        self.PUBLIC_BASE_URL = (env.get("PUBLIC_BASE_URL") or self.DEFAULT_PUBLIC_BASE_URL).rstrip("/")
 
     @staticmethod
     def default_database_url(instance_path: str) -> str:
@@ -97,6 +128,7 @@ class DevelopmentConfig(BaseConfig):
     """Local demo: fixed throwaway secrets so a fresh clone starts with one command."""
 
     ENV_NAME = "development"
+    DEFAULT_PUBLIC_BASE_URL = "http://127.0.0.1:8000"
     SESSION_COOKIE_SECURE = False
     _FALLBACKS = {
         "SECRET_KEY": "dev-secret-key-not-for-production",
@@ -112,13 +144,15 @@ class TestConfig(DevelopmentConfig):
     """The test suite: like development, with the database chosen by the tests."""
 
     ENV_NAME = "test"
+    DEFAULT_PUBLIC_BASE_URL = "http://localhost"
     TESTING = True
     # Hundreds of accounts are created per run; the strength of the hash is not what the tests examine.
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
 
 
 class ProductionConfig(BaseConfig):
-    """Deployment: every secret and the database must come from the environment."""
+    """Deployment: every secret and the database must come from the environment, secrets long and not the published
+    development values; each refusal stops the start with a message naming the variable."""
 
     ENV_NAME = "production"
 
@@ -128,10 +162,35 @@ class ProductionConfig(BaseConfig):
         super().__init__(instance_path)
         if self.DEV_LOGIN:
             raise ConfigError("DEV_LOGIN cannot be enabled in production")
+        for name in SECRET_NAMES:
+            _refuse_weak(name, self.QR_SIGNING_KEYS if name == "QR_SIGNING_KEYS" else [getattr(self, name)])
+        _check_public_base_url(self.PUBLIC_BASE_URL, bool(self.GOV_IDP_AUTHORIZE_URL))
         if self.GOV_IDP_TOKEN_URL and not self.GOV_IDP_CLIENT_SECRET:
             raise ConfigError("GOV_IDP_CLIENT_SECRET must be set when GOV_IDP_TOKEN_URL is")
         if self.RATELIMIT_STORAGE_URI.startswith("memory://"):
             raise ConfigError("RATELIMIT_STORAGE_URI must name a store every worker and host shares (redis://…)")
+
+
+def _refuse_weak(name: str, keys: list[str]) -> None:
+    """A secret a deployment must not run with: the development value anyone can read here, or a short one."""
+    published = _keys(DevelopmentConfig._FALLBACKS[name])
+    for number, key in enumerate(keys, start=1):
+        which = f"{name} (key {number} of {len(keys)})" if len(keys) > 1 else name
+        if key in published:
+            raise ConfigError(f"{which} is the development value published in app/config.py; {_GENERATE}")
+        if len(key.encode()) < MIN_KEY_BYTES:
+            raise ConfigError(f"{which} is shorter than {MIN_KEY_BYTES} bytes; {_GENERATE}")
+
+
+def _check_public_base_url(url: str, required: bool) -> None:
+    if not url:
+        if required:
+            raise ConfigError("PUBLIC_BASE_URL must be set when GOV_IDP_AUTHORIZE_URL is (the platform sends citizens "
+                              "back to it), e.g. https://xinyi.example.gov.cn")
+        return
+    parts = urlsplit(url)
+    if parts.scheme != "https" or not parts.netloc or parts.path or parts.query or parts.fragment:
+        raise ConfigError(f"PUBLIC_BASE_URL must be https://host[:port] with no path, not {url!r}")
 
 
 CONFIGS = {cls.ENV_NAME: cls for cls in (DevelopmentConfig, TestConfig, ProductionConfig)}

@@ -1,4 +1,4 @@
-"""Every citizen page for a citizen of seventy, in Chromium: standard and 长辈版 sizes, 200 % zoom, a 32 px browser font.
+"""Every citizen page for a citizen of seventy, in Chromium: standard and 长辈版 sizes, 200 % zoom, a 32 px font.
 
 Set SAVE_H5_SCREENSHOTS=docs/h5 to keep a PNG of every page in both modes.
 """
@@ -29,7 +29,8 @@ MEASURE = """() => {
     return r.width > 0 && r.height > 0 && s.visibility !== "hidden" && s.opacity !== "0"; };
   const scrollsAlone = (el) => { for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) {
     if (["auto", "scroll"].includes(getComputedStyle(p).overflowX)) return true; } return false; };
-  const name = (el) => el.tagName.toLowerCase() + (el.className && typeof el.className === "string" ? "." + el.className.trim().replace(/\\s+/g, ".") : "")
+  const name = (el) => el.tagName.toLowerCase()
+    + (typeof el.className === "string" && el.className ? "." + el.className.trim().replace(/\\s+/g, ".") : "")
     + ":" + (el.innerText || el.value || el.getAttribute("aria-label") || "").trim().slice(0, 16);
   const texts = [], targets = [], cut = [];
   for (const el of document.querySelectorAll("body *")) {
@@ -41,8 +42,8 @@ MEASURE = """() => {
       texts.push({ name: name(el), size, line, heading: /^H[1-3]$/.test(el.tagName) ? el.tagName : "" });
       if (!scrollsAlone(el) && (box.left < -1 || box.right > innerWidth + 1)) cut.push(name(el));
     }
-    const control = el.matches("a[href], button, select, textarea, input:not([type=hidden]):not([type=radio]):not([type=checkbox]):not([type=file])")
-      || el.matches("label.picker, fieldset label");
+    const control = el.matches("a[href], button, select, textarea, label.picker, fieldset label")
+      || el.matches("input:not([type=hidden]):not([type=radio]):not([type=checkbox]):not([type=file])");
     if (control && style.display !== "inline") targets.push({ name: name(el), width: box.width, height: box.height });
   }
   const tabs = [...document.querySelectorAll(".tabs a")].map((a) => a.getBoundingClientRect())

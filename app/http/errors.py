@@ -7,6 +7,7 @@ from flask import Flask, current_app, jsonify, make_response, render_template, r
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from app.db.unavailable import database_unavailable
 from app.errors import DomainError
 from app.extensions import db
 
@@ -46,17 +47,20 @@ def error_response(status: int, code: str, message: str, fields: dict[str, Any] 
 # What a person reads for the framework's own errors (werkzeug's and the rate limiter's texts are English).
 MESSAGES = {400: "请求格式不正确", 401: "请先登录", 403: "无权访问", 404: "页面或资源不存在", 405: "不支持该请求方式",
             406: "无法提供所要求的格式", 408: "请求超时", 409: "与当前状态冲突", 410: "资源已不存在",
-            413: "提交的内容过大", 415: "不支持的内容类型", 422: "请求无法处理", 429: "操作过于频繁，请稍后再试",
-            500: "服务器内部错误，请稍后重试", 503: "服务暂不可用，请稍后重试"}
+            413: "提交的内容过大", 414: "网址过长", 415: "不支持的内容类型", 422: "请求无法处理",
+            429: "操作过于频繁，请稍后再试", 431: "请求头过大", 500: "服务器内部错误，请稍后重试",
+            503: "服务暂不可用，请稍后重试"}
 # What a person with a browser can do about it: the pages for citizens show this instead of the code.
 ADVICE = {400: "请检查填写的内容后再试一次。", 401: "请重新登录后再试。", 403: "这个页面需要用有权限的账号登录后查看。",
           404: "链接可能有误，或者记录已经删除。请回到首页重新进入。", 409: "情况已有变化，请刷新页面后再试。",
           413: "文件太大了，请换小一些的照片或文件再试。", 422: "请按提示修改后再试一次。", 429: "请稍等一分钟再试。",
           500: "请稍后再试；如果一直这样，可拨打 12345 政务服务便民热线。",
           503: "请稍后再试；如果一直这样，可拨打 12345 政务服务便民热线。"}
+# How long a client should wait before retrying a request the database could not serve (a restart takes seconds).
+DATABASE_RETRY_AFTER_SECONDS = 2
 # Framework errors get a snake_case code derived from the HTTP phrase ("Method Not Allowed" → method_not_allowed).
-_CODE_OVERRIDES = {400: "bad_request", 413: "payload_too_large", 415: "unsupported_media_type",
-                   422: "validation_failed", 429: "rate_limited"}
+_CODE_OVERRIDES = {400: "bad_request", 413: "payload_too_large", 414: "uri_too_long", 415: "unsupported_media_type",
+                   422: "validation_failed", 429: "rate_limited", 431: "headers_too_large"}
 
 
 def _http_code(status: int) -> str:
@@ -97,7 +101,24 @@ def handle_http_exception(exc: HTTPException):
     return response
 
 
+def handle_database_unavailable(exc: Exception):
+    """A database restart, failover or lock: nothing was acknowledged, so the client may retry after a pause."""
+    try:
+        db.session.rollback()
+    except Exception as again:
+        if not database_unavailable(again):
+            raise
+    cause = getattr(exc, "orig", None) or exc  # the driver's error class only: SQL text could carry personal data
+    current_app.logger.warning("database unavailable on %s %s: %s", request.method, request.path,
+                               type(cause).__name__)
+    response = error_response(503, "service_unavailable", MESSAGES[503])
+    response.headers["Retry-After"] = str(DATABASE_RETRY_AFTER_SECONDS)
+    return response
+
+
 def handle_unexpected(exc: Exception):
+    if database_unavailable(exc):
+        return handle_database_unavailable(exc)
     db.session.rollback()
     if isinstance(exc, HTTPException):
         return handle_http_exception(exc)

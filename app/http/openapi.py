@@ -11,17 +11,22 @@ ERRORS = {
     404: ("NotFound", "对象不存在，或属于他人（*_not_found）"),
     409: ("Conflict", "与当前状态冲突（如 token_used、case_state_changed、code_taken）"),
     413: ("PayloadTooLarge", "提交的内容过大（payload_too_large、evidence_too_large）"),
+    414: ("UriTooLong", "网址过长（uri_too_long）"),
     415: ("UnsupportedMediaType", "不支持的内容类型（unsupported_media_type、evidence_type_not_allowed）"),
     422: ("Refused", "格式正确但按规则拒绝（带稳定的错误代码）"),
-    429: ("TooManyRequests", "操作过于频繁，请稍后再试（rate_limited）"),
+    429: ("TooManyRequests", "操作过于频繁（rate_limited）、账号因多次密码错误暂时锁定（account_locked），"
+                             "或已达每日限额（quota_cases_per_day 等）"),
+    431: ("HeadersTooLarge", "请求头过多或过大（headers_too_large）"),
     500: ("InternalError", "服务器内部错误（internal_error）"),
     503: ("Unavailable", "实名认证服务暂不可用（identity_provider_unavailable）"),
 }
 WRITES = ("post", "put", "patch", "delete")
+# A citizen's case filings count against daily quotas (app.services.quotas).
+QUOTA_PATHS = ("/api/v1/objections", "/api/v1/complaints")
 
 
 def _statuses(path: str, method: str, operation: dict) -> list[int]:
-    statuses = [500]
+    statuses = [414, 431, 500]  # any request: app.http.guards
     if operation.get("requestBody") or operation.get("parameters"):
         statuses += [400, 413]
     if operation.get("security"):
@@ -34,6 +39,8 @@ def _statuses(path: str, method: str, operation: dict) -> list[int]:
         statuses.append(415)
     if path.endswith("/login"):
         statuses += [401, 429]  # wrong credentials, too many tries
+    if path in QUOTA_PATHS and method == "post":
+        statuses.append(429)
     if path == "/api/v1/auth/login":
         statuses.append(503)  # the real-name platform did not answer
     return statuses

@@ -74,7 +74,8 @@ def category_counts(kind: str, today: dt.date) -> list[CategoryCount]:
 
 def _enterprises(filters: Filters, today: dt.date) -> sa.Select:
     # In full where it is kept (every enterprise listed or imported since); masked for one not re-imported since.
-    query = (sa.select(Subject.name, sa.func.coalesce(Subject.credit_code, Subject.id_masked).label("code"), ListCategory.name.label("category"),
+    code = sa.func.coalesce(Subject.credit_code, Subject.id_masked).label("code")
+    query = (sa.select(Subject.name, code, ListCategory.name.label("category"),
                        Department.name.label("department"), ListEntry.recognized_on, ListEntry.expires_on)
              .select_from(ListEntry).join(Subject, Subject.id == ListEntry.subject_id)
              .join(ListCategory, ListCategory.id == ListEntry.category_id)

@@ -12,6 +12,7 @@ from app.domain.measures import SCENARIOS
 from app.domain.roles import ROLES
 from app.errors import DomainError
 from app.http.schemas import (
+    Day,
     Id,
     Instant,
     KeysetQuerySchema,
@@ -48,7 +49,7 @@ class CorrectionSchema(Schema):
     """补录/更正: the category and recognition date an upheld objection writes into the list."""
 
     category = fields.String(required=True, validate=validate.Length(min=1, max=40))
-    recognized_on = fields.Date(required=True)
+    recognized_on = Day(required=True)
 
 
 class DecisionSchema(Schema):
@@ -89,7 +90,7 @@ class DecisionFormSchema(DecisionSchema):
         exclude = ("correction",)
 
     correction_category = fields.String(validate=validate.Length(max=40))
-    correction_recognized_on = fields.Date()
+    correction_recognized_on = Day()
 
     @post_load
     def nest_correction(self, data, **_):
@@ -106,11 +107,11 @@ class ReasonSchema(Schema):
 
 
 class EntryExtensionSchema(ReasonSchema):
-    expires_on = fields.Date(required=True)
+    expires_on = Day(required=True)
 
 
 class DishonestyInputSchema(Schema):
-    recorded_on = fields.Date(required=True)
+    recorded_on = Day(required=True)
     authority = Text(1, 200, required=True)
     summary = Text(0, 2000, load_default="")
 
@@ -127,7 +128,7 @@ class MeasureTermsSchema(Schema):
     benefit = fields.Dict(required=True)
     min_grade = fields.String(allow_none=True, load_default=None, validate=validate.OneOf(GRADES))
     category_codes = fields.List(fields.String(), data_key="categories", load_default=list)
-    valid_to = fields.Date(allow_none=True, load_default=None)
+    valid_to = Day(allow_none=True, load_default=None)
 
 
 class MeasureApplicationSchema(MeasureTermsSchema):
@@ -138,7 +139,7 @@ class MeasureApplicationSchema(MeasureTermsSchema):
     provider_id = Id(required=True)
     kinds = fields.List(fields.String(validate=validate.OneOf(SUBJECT_KINDS)), required=True,
                         validate=validate.Length(min=1))
-    valid_from = fields.Date(load_default=today)
+    valid_from = Day(load_default=today)
 
 
 class VenueInputSchema(Schema):
@@ -160,8 +161,8 @@ class AccountInputSchema(Schema):
 class DateRangeSchema(Schema):
     """Beijing calendar days, both included, at most a year; the last 30 days by default."""
 
-    start = fields.Date(metadata={"description": "起始日（含），默认为结束日前 29 天"})
-    end = fields.Date(metadata={"description": "结束日（含），默认为今天"})
+    start = Day(metadata={"description": "起始日（含），默认为结束日前 29 天"})
+    end = Day(metadata={"description": "结束日（含），默认为今天"})
 
     @post_load
     def with_defaults(self, data, **_):
@@ -175,8 +176,8 @@ class DateRangeSchema(Schema):
 class AuditQuerySchema(KeysetQuerySchema):
     actor = fields.String(validate=validate.Length(max=80), metadata={"description": "操作人，如 admin:1"})
     action = fields.String(validate=validate.Length(max=60), metadata={"description": "动作前缀，如 entry."})
-    start = fields.Date(metadata={"description": "起始日（北京时间，含）"})
-    end = fields.Date(metadata={"description": "结束日（北京时间，含）"})
+    start = Day(metadata={"description": "起始日（北京时间，含）"})
+    end = Day(metadata={"description": "结束日（北京时间，含）"})
 
     @post_load
     def as_instants(self, data, **_):
@@ -212,6 +213,8 @@ class AccountSchema(Schema):
     department = fields.Nested(RefSchema, allow_none=True)
     active = fields.Boolean()
     created_at = Instant()
+    locked_until = Instant(allow_none=True, metadata={
+        "description": "多次密码错误后锁定到此时刻，之前不能用密码登录（已过去或为空即未锁定）"})
 
 
 class SubjectSearchSchema(Schema):
@@ -284,7 +287,8 @@ class ImportReportSchema(Schema):
     unchanged = fields.Integer()
     refused = fields.Integer()
     batch_id = fields.Integer(allow_none=True)
-    errors = fields.List(fields.Nested(ImportErrorSchema))
+    errors = fields.List(fields.Nested(ImportErrorSchema), metadata={"description": "按行号排在前面的至多 1000 个问题"})
+    errors_not_listed = fields.Integer(metadata={"description": "errors 之外未列出的问题个数"})
 
 
 class DayCountSchema(Schema):

@@ -72,7 +72,9 @@ def gov_start():
     session[STATE_KEY] = secrets.token_urlsafe(24)
     session[NEXT_KEY] = _same_site(request.args.get("next"))
     query = {"client_id": current_app.config["GOV_IDP_CLIENT_ID"], "response_type": "code",
-             "redirect_uri": url_for("citizen.gov_return", _external=True), "state": session[STATE_KEY]}
+             # From the configured address, never the request's Host header (which a client chooses).
+             "redirect_uri": current_app.config["PUBLIC_BASE_URL"] + url_for("citizen.gov_return"),
+             "state": session[STATE_KEY]}
     return redirect(requests.Request("GET", current_app.config["GOV_IDP_AUTHORIZE_URL"], params=query).prepare().url)
 
 

@@ -1,6 +1,6 @@
 """The administrators' console (管理后台): server-rendered pages over the same services as the JSON API, one module per
 area; this table is where each page and each form action is found."""
-from flask import Blueprint
+from flask import Blueprint, request
 
 from app.web.console import accounts, audit, cases, catalogue, dashboard, lists, measure_editor, scans, session
 from app.web.console.access import console_nav, kept_form
@@ -56,8 +56,17 @@ ROUTES = (
     ("/accounts/<id:account_id>/enable", "enable_account", accounts.set_account_active, POST, {"active": True}),
     ("/accounts/<id:account_id>/disable", "disable_account", accounts.set_account_active, POST, {"active": False}),
     ("/accounts/<id:account_id>/password", "reset_password", accounts.reset_password, POST),
+    ("/accounts/<id:account_id>/unlock", "unlock_account", accounts.unlock_account, POST),
     ("/scans", "scan_log", scans.scan_log_page, GET),
     ("/audit", "audit_log", audit.audit_log, GET),
 )
 for rule, endpoint, view, methods, *defaults in ROUTES:
     bp.add_url_rule(rule, endpoint, view, methods=methods, **({"defaults": defaults[0]} if defaults else {}))
+
+
+@bp.after_request
+def no_store(response):
+    """Console pages, evidence and exports name people: never kept by a browser or proxy (static files are, by name)."""
+    if request.endpoint != "console.static":
+        response.headers["Cache-Control"] = "no-store"
+    return response
