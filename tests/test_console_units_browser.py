@@ -152,7 +152,9 @@ def test_a_managers_journey(desktop, live, people, today):
 def test_keyboard_only_sign_in_and_a_refused_form_keeps_its_values(desktop, live):
     page = desktop
     page.goto("/admin/login")
-    page.keyboard.type("c_admin")  # the user name field has the focus
+    # The user name field has the focus: Chromium applies autofocus at its next rendering step, after the load event.
+    page.wait_for_function("document.activeElement && document.activeElement.name === 'username'")
+    page.keyboard.type("c_admin")
     page.keyboard.press("Tab")
     page.keyboard.type("wrong-password")
     with page.expect_navigation():
