@@ -4,7 +4,6 @@ import os
 from collections.abc import Callable, Iterable
 
 from flask import Flask
-from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import cli, cli_retention, web
 from app.api import admin, public, staff
@@ -15,6 +14,7 @@ from app.db.unavailable import end_session
 from app.extensions import api, csrf, db, limiter, migrate
 from app.http.errors import register_error_handlers
 from app.http.guards import register_request_guards
+from app.http.proxies import TrustedProxyFix
 from app.http.converters import IdConverter
 from app.http.openapi import document_errors
 from app.http.schemas import ErrorSchema
@@ -51,7 +51,7 @@ def register_config(app: Flask, env_name: str | None, overrides: dict) -> None:
         app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options(os.environ))
     proxies = app.config["TRUSTED_PROXIES"]
     if proxies:  # the client's address (rate limits) and scheme (HSTS, secure cookies) as the proxy saw them
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+        app.wsgi_app = TrustedProxyFix(app.wsgi_app, proxies, app.config["PROXY_ADDRESSES"])
     app.json.ensure_ascii = False
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         os.makedirs(app.instance_path, exist_ok=True)

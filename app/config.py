@@ -34,6 +34,8 @@ class BaseConfig:
 
     # Reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host it may believe (0: none).
     TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
+    # Where those proxies connect from (addresses or networks, comma-separated); gunicorn reads the same variable.
+    PROXY_ADDRESSES = os.environ.get("PROXY_ADDRESSES", "127.0.0.1").split(",")
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = True  # development and test serve plain HTTP on loopback and turn it off

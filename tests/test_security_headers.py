@@ -1,6 +1,7 @@
 """Security headers: a strict policy on every page of every front end, nosniff and a referrer policy everywhere,
 HSTS over HTTPS."""
 import pytest
+from flask import request
 
 from wsgi import create_app
 
@@ -40,3 +41,20 @@ def test_behind_a_trusted_proxy_the_scheme_is_the_proxys(database_url):
     assert "Strict-Transport-Security" not in direct.get("/", headers=forwarded).headers  # nobody vouches for it
     behind_proxy = create_app("test", SQLALCHEMY_DATABASE_URI=database_url, TRUSTED_PROXIES=1).test_client()
     assert "Strict-Transport-Security" in behind_proxy.get("/", headers=forwarded).headers
+
+
+def test_forwarded_headers_count_only_from_the_proxys_address(database_url):
+    """A client that reaches the app around the proxy cannot pick its own address or scheme."""
+    app = create_app("test", SQLALCHEMY_DATABASE_URI=database_url, TRUSTED_PROXIES=1, PROXY_ADDRESSES=["10.0.0.7"])
+    seen = {}
+
+    @app.get("/whoami")
+    def whoami():
+        seen.update(address=request.remote_addr, scheme=request.scheme)
+        return "ok"
+
+    forged = {"X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "https"}
+    app.test_client().get("/whoami", headers=forged, environ_base={"REMOTE_ADDR": "192.0.2.50"})
+    assert seen == {"address": "192.0.2.50", "scheme": "http"}
+    app.test_client().get("/whoami", headers=forged, environ_base={"REMOTE_ADDR": "10.0.0.7"})
+    assert seen == {"address": "203.0.113.9", "scheme": "https"}
