@@ -15,6 +15,9 @@ from app.models.lists import Subject
 SCAN_ACTIONS = ("verify", "redeem")
 DEVICE_LENGTH = 80
 IDEMPOTENCY_KEY_LENGTH = (8, 80)
+# An offline redemption of a code another counter redeemed earlier (app.services.offline).
+DUPLICATE_OFFLINE = "duplicate_offline"
+DUPLICATE = sa.text(f"reason = '{DUPLICATE_OFFLINE}'")
 
 class ScanAttempt(db.Model):
     """Every verify or redeem at a counter, granted or refused, with who, where, when and why."""
@@ -31,6 +34,10 @@ class ScanAttempt(db.Model):
     token_key: Mapped[str | None] = mapped_column(sa.String(24))
     valid: Mapped[bool]
     reason: Mapped[str | None] = mapped_column(sa.String(40))
+    # Decided at a counter without the network and uploaded later (POST /scan/offline): `at` is when the counter
+    # decided it, and the counter's key for the item makes a repeated upload change nothing.
+    offline: Mapped[bool] = mapped_column(server_default=sa.false())
+    idempotency_key: Mapped[str | None] = mapped_column(sa.String(IDEMPOTENCY_KEY_LENGTH[1]))
     # Set when an upheld objection finds this refusal was wrong.
     overturned_by_objection_id: Mapped[int | None] = mapped_column(sa.ForeignKey("objections.id", use_alter=True))
     at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow, index=True)
@@ -41,11 +48,15 @@ class ScanAttempt(db.Model):
     staff: Mapped[Account] = relationship()
 
     # One index per list paged through, newest first (venue history, a subject's attempts), and the token's key for
-    # the offline-grace lookup; `at` alone serves the statistics of days not yet rolled up and the purge.
+    # the offline-grace lookup; `at` alone serves the statistics of days not yet rolled up and the purge; the few
+    # duplicates of offline redemptions by time, for the dashboards.
     __table_args__ = (one_of("action", SCAN_ACTIONS, "action"),
+                      sa.UniqueConstraint("staff_id", "idempotency_key"),
                       sa.Index("ix_scan_attempts_venue_at", "venue_id", "at", "id"),
                       sa.Index("ix_scan_attempts_subject_at", "subject_id", "at", "id"),
-                      sa.Index("ix_scan_attempts_token_key", "token_key"))
+                      sa.Index("ix_scan_attempts_token_key", "token_key"),
+                      sa.Index("ix_scan_attempts_duplicate_at", "at", sqlite_where=DUPLICATE,
+                               postgresql_where=DUPLICATE))
 
 
 class Redemption(db.Model):
