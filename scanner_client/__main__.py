@@ -20,10 +20,16 @@ commands:
         the counter window: camera picture, the decision for each code, confirm buttons, 最近记录
   {PROG} --server URL --username U --password P --headless --image FILE… [--confirm MEASURE_ID]
         for gates and scripts: no window, one JSON line per decision, the exit status says what happened
+  {PROG} sync --server URL --username U --password P
+        upload what was decided offline, then fetch this venue's bundle so the counter can decide offline
   {PROG} decode FILE…
         offline: one JSON line {{"file", "text"}} per image file, text null when no QR code is read
   {PROG} cameras
         the cameras this computer has, as the window's picker lists them
+
+With the server unreachable (or silent for 1.5 s) the window and --headless decide offline from the last bundle
+synced (kept beside the outbox) and upload those decisions once the server answers again; a bundle older than a day
+decides nothing ("离线数据已过期，请联网同步").
 
 (installed with `pip install ./scanner_client`, the same commands run as `xinyi-scanner …` from any folder)"""
 
@@ -107,22 +113,41 @@ def main(argv: list[str]) -> int:
         return decode_command(decode_parser().parse_args(argv[1:]).files)
     if argv[:1] == ["cameras"]:
         return cameras_command()
+    if argv[:1] == ["sync"]:
+        from scanner_client import sync
+
+        return sync.command(argv[1:], PROG, DEFAULT_OUTBOX)
     args = parse(argv)
     # Imported here so that `decode` and `--help` need neither Tk nor the network stack's first-use costs.
     from scanner_client import headless
+    from scanner_client.bundle import bundle_path
     from scanner_client.core import Scanner
     from scanner_client.outbox import Outbox
 
     api = StaffApi(args.server)
+    online = True
     try:
         api.login(args.username, args.password)
     except ServerUnreachable as failure:
+        online = False
+        api.remember(args.username, args.password)
         print(f"login failed, server unreachable: {failure}", file=sys.stderr)
-        return UNREACHABLE
     except Refused as failure:
         print(f"login refused: {failure.code}: {failure.message}", file=sys.stderr)
         return LOGIN_OR_USAGE
-    scanner = Scanner(api, Outbox(args.outbox), device=config.device_name(args.outbox, args.device))
+    scanner = Scanner(api, Outbox(args.outbox), device=config.device_name(args.outbox, args.device),
+                      bundle_file=bundle_path(args.outbox))
+    if not online:
+        if scanner.bundle is None:
+            return UNREACHABLE
+        if not scanner.bundle.admits(args.username, args.password):
+            print("login refused offline: only the account that last synced this counter, with its password, can "
+                  "decide offline", file=sys.stderr)
+            return LOGIN_OR_USAGE
+        api.venue = api.venue or scanner.bundle.venue
+        print(f"deciding offline from the bundle synced {int(scanner.bundle.age())} s ago", file=sys.stderr)
+    else:
+        scanner.refresh_bundle()
     if args.headless:
         return headless.run(scanner, args.image, args.video, args.confirm, args.drain_seconds)
     from scanner_client import gui

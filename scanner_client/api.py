@@ -1,4 +1,5 @@
-"""The server's staff API over HTTP (API.md, "Counter staff"): login, verify, redeem, the venue's history."""
+"""The server's staff API over HTTP (API.md, "Counter staff"): login, verify, redeem, the venue's history, the
+counter bundle and the upload of decisions made offline."""
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,8 +42,9 @@ class StaffApi:
         return self._request(method, path, **kwargs)
 
     def _request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        kwargs.setdefault("timeout", self.timeout)
         try:
-            response = self.http.request(method, self.server + path, timeout=self.timeout, **kwargs)
+            response = self.http.request(method, self.server + path, **kwargs)
         except requests.RequestException as exc:
             raise ServerUnreachable(str(exc)) from None
         if response.status_code >= 500:
@@ -61,8 +63,22 @@ class StaffApi:
         self.venue, self.staff = body["venue"], body["staff"]
         self._credentials = (username, password)
 
-    def verify(self, token: str, device: str = "") -> dict[str, Any]:
-        return self._call("POST", "/api/v1/scan/verify", json={"token": token, "device": device}).json()
+    def remember(self, username: str, password: str) -> None:
+        """Started offline (login unreachable): the first call that reaches the server logs in with these."""
+        self._credentials = (username, password)
+
+    @property
+    def username(self) -> str:
+        return self._credentials[0] if self._credentials else ""
+
+    @property
+    def credentials(self) -> tuple[str, str] | None:
+        """(user name, password) of the session, for checking the password offline later (bundle.verifier)."""
+        return self._credentials
+
+    def verify(self, token: str, device: str = "", timeout: float | None = None) -> dict[str, Any]:
+        return self._call("POST", "/api/v1/scan/verify", json={"token": token, "device": device},
+                          timeout=timeout or self.timeout).json()
 
     def redeem(self, token: str, measure_id: int, idempotency_key: str, device: str = "") -> dict[str, Any]:
         return self._call("POST", "/api/v1/scan/redeem", json={
@@ -72,3 +88,13 @@ class StaffApi:
     def history(self, page: int = 1) -> dict[str, Any]:
         """This venue's recent attempts, newest first: {"items": [...], "next": page number or None}."""
         return self._call("GET", "/api/v1/scan/history", params={"page": page}).json()
+
+    def bundle(self, since: Any = None) -> dict[str, Any]:
+        """The counter bundle: whole, or the changes since a version this counter holds."""
+        params = {"since": since} if since is not None else {}
+        return self._call("GET", "/api/v1/scan/bundle", params=params).json()
+
+    def upload_offline(self, items: list[dict[str, Any]]) -> dict[str, str]:
+        """Decisions made offline, sent once or again (idempotent per key): idempotency key → the server's outcome."""
+        answer = self._call("POST", "/api/v1/scan/offline", json={"items": items}).json()
+        return {item["idempotency_key"]: item["outcome"] for item in answer["items"]}

@@ -7,6 +7,7 @@ Cards, each a colour of its own:
 - confirming / queued (amber): the confirmation is on its way, or saved locally until the network is back;
 - done (blue, with a check mark): "已核销", the measure and the benefit;
 - refused (red): why, what to tell the citizen, and how they can object.
+A decision made offline (the server out of reach) says "离线核验" and how old the offline data is on its card.
 """
 import queue
 import threading
@@ -283,7 +284,9 @@ class Window:
                 self._show_confirmed(payload, extra)
             elif kind == "history" and self.history_window is not None:
                 self.history_window.show(payload, extra)
-        self.pending_label.configure(text=f"待上传确认：{self.scanner.outbox.pending_count()}")
+        offline = self.scanner.outbox.offline_pending_count(self.scanner.api.username)
+        self.pending_label.configure(text=f"待上传确认：{self.scanner.outbox.pending_count()}"
+                                          + (f" · 离线记录：{offline}" if offline else ""))
         self.root.after(POLL_MS, self._poll_results)
 
     def _show_decision(self, decision: Decision) -> None:
@@ -394,6 +397,7 @@ class Window:
                             bg=self.panel.cget("bg"), fg="white", activebackground=INNER["valid"], relief="groove")
         decline.pack(side="right", padx=CARD_PAD)
         self._label(text.OFFER_TITLE, "body", parent=top, pady=(4, 4))
+        self._offline_line(decision)
         self._subject_lines(decision)
         compact = len(decision.measures) > 2
         for measure in decision.measures:
@@ -413,9 +417,15 @@ class Window:
         self.worker.submit(lambda: self.results.put(("confirmed", self.scanner.confirm(decision, measure["id"]),
                                                      measure)))
 
+    def _offline_line(self, decision: Decision) -> None:
+        if decision.offline:
+            age = text.age_text(decision.extra.get("bundle_age_seconds", 0))
+            self._label(f"{text.OFFLINE} · {age}", "small", fg="#fdebd0", pady=(0, 8))
+
     def _show_done(self, decision: Decision, measure: dict[str, Any]) -> None:
         self._card("done", DISMISS_MS)
-        self._headline(text.DONE_TITLE, "done")
+        self._headline(text.OFFLINE_DONE_TITLE if decision.offline else text.DONE_TITLE, "done")
+        self._offline_line(decision)
         self._subject_lines(decision)
         box = tk.Frame(self.panel, bg=INNER["done"])
         box.pack(fill="x", padx=CARD_PAD, pady=(0, 10))
@@ -423,7 +433,8 @@ class Window:
         self._label(measure.get("title", "") or f"措施 #{(decision.redemption or {}).get('measure_id')}", "body",
                     parent=box, wrap=True, pady=(10, 2), inset=True)
         self._label(benefit.get("summary", ""), "headline", parent=box, wrap=True, pady=(0, 10), inset=True)
-        self._label(f"核销编号 {(decision.redemption or {}).get('id', '')}", "small")
+        done = text.OFFLINE_DONE_DETAIL if decision.offline else f"核销编号 {(decision.redemption or {}).get('id', '')}"
+        self._label(done, "small")
 
     def _show_queued(self, decision: Decision, measure: dict[str, Any]) -> None:
         self._card("pending", DISMISS_MS)
@@ -436,6 +447,7 @@ class Window:
         entry = text.reason(decision.reason)
         self._card("invalid", DISMISS_MS)
         self._headline(entry["title"], pady=(20, 8))
+        self._offline_line(decision)
         self._subject_lines(decision)
         self._label(text.TELL_PREFIX, "small", pady=(6, 0))
         self._label(entry["tell"], "body", wrap=True, pady=(0, 10))
@@ -449,8 +461,11 @@ class Window:
     # ---- outbox and history -------------------------------------------------------------------------------
 
     def _retry(self) -> None:
-        if self.scanner.outbox.pending_count():
+        """Send what is queued (confirmations, offline decisions) and fetch the bundle when due, off the Tk loop."""
+        outbox = self.scanner.outbox
+        if outbox.pending_count() or outbox.offline_pending_count(self.scanner.api.username):
             self.worker.submit(self.scanner.retry_pending)
+        self.worker.submit(self.scanner.refresh_bundle)
         self.root.after(RETRY_INTERVAL_MS, self._retry)
 
     def open_history(self) -> None:

@@ -8,7 +8,7 @@ from typing import TextIO
 import cv2
 import numpy as np
 
-from scanner_client.core import Decision, Scanner
+from scanner_client.core import UNDECIDED, Decision, Scanner
 from scanner_client.decoder import load_image
 from scanner_client.exits import headless_status
 from scanner_client.outbox import Outcome
@@ -53,8 +53,9 @@ def run(scanner: Scanner, images: list[str], video: str | None, confirm: int | N
         out: TextIO = sys.stdout) -> int:
     """Process every frame, then keep retrying queued confirmations for up to `drain_seconds`.
 
-    Returns the exit status (scanner_client.exits): 3 if the server could not be reached for a verify or a
+    Returns the exit status (scanner_client.exits): 3 if a code could be decided neither online nor offline or a
     confirmation is still queued, else 1 if a code or a confirmation was refused, else 4 if no code was read, else 0.
+    A decision made offline counts as the server's would; its upload waits in the outbox without holding the exit.
     """
     for outcome in scanner.retry_pending():
         if outcome.state != "pending":
@@ -67,7 +68,7 @@ def run(scanner: Scanner, images: list[str], video: str | None, confirm: int | N
             decision = scanner.verify(token, source)
             if confirm is not None and decision.valid:
                 decision = scanner.confirm(decision, confirm)
-            if decision.reason == "server_unreachable":
+            if decision.reason in UNDECIDED:
                 unanswered = True
             elif not decision.valid:
                 refused = True

@@ -75,9 +75,21 @@ REASONS: dict[str, dict[str, str]] = {
         "tell": "您的信用等级还没有达到这项优惠的要求。",
         "hint": OBJECTION_HINT,
     },
+    # An upload's outcome (POST /scan/offline): another counter redeemed the same code earlier while offline.
+    "duplicate_offline": {
+        "title": "该二维码已在其他柜台核销（离线重复核销）",
+        "tell": "这个二维码在网络中断时已在其他柜台核销过，本次记为重复核销，由实施单位核实处理。",
+        "hint": COMPLAINT_HINT,
+    },
     # Client-side: no answer from the server, so no decision either way.
     "server_unreachable": {
         "title": "无法连接服务器，请检查网络",
+        "tell": "系统暂时无法核验，请稍等片刻再出示一次。",
+        "hint": "",
+    },
+    # Client-side: no answer from the server, and the offline data is too old (or lacks the code's day) to decide.
+    "offline_data_expired": {
+        "title": "离线数据已过期，请联网同步",
         "tell": "系统暂时无法核验，请稍等片刻再出示一次。",
         "hint": "",
     },
@@ -105,6 +117,18 @@ CAMERA_STOPPED_DETAIL = "画面已中断。请检查摄像头连接线，或在�
 CAMERA_RETRY = "重试"
 CAMERA_RESCAN = "重新检测"
 HISTORY = "最近记录"
+OFFLINE = "离线核验"
+OFFLINE_DONE_TITLE = "✔ 已核销（离线）"
+OFFLINE_DONE_DETAIL = "已保存在本机，联网后自动上传"
+
+
+def age_text(seconds: float) -> str:
+    """How long ago the offline data was synced, in words: 刚刚, 12 分钟, 3 小时."""
+    if seconds < 60:
+        return "离线数据刚刚同步"
+    if seconds < 3600:
+        return f"离线数据 {int(seconds // 60)} 分钟前同步"
+    return f"离线数据 {int(seconds // 3600)} 小时前同步"
 
 
 def reason(code: str | None) -> dict[str, str]:
