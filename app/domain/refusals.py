@@ -69,6 +69,11 @@ REFUSALS: dict[str, Refusal] = {
     "grade_too_low": Refusal(
         "信用等级不足", "对方信用等级不足",
         "您的信用等级还没有达到这项优惠的要求。", OBJECTION_HINT, "您的信用等级未达到该激励措施的要求"),
+    # Only after reconciliation: two counters redeemed one code while offline, and another counter's was earlier.
+    "duplicate_offline": Refusal(
+        "重复核销（离线）", "该二维码已在其他柜台核销（离线重复核销）",
+        "这个二维码在网络中断时已在其他柜台核销过，本次记为重复核销，由实施单位核实处理。", COMPLAINT_HINT,
+        "该二维码已在其他柜台使用过（离线重复核销）"),
 }
 REASON_CODES = tuple(REFUSALS)
 
