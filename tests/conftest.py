@@ -14,6 +14,8 @@ from app.services import accounts
 from tests.live_server import STAFF_PASSWORD, LiveServer
 from wsgi import create_app
 
+# The citizen pages' `live` and `phone`, for the modules that bring a `citizen`; other modules define their own.
+pytest_plugins = ["tests.citizen_fixtures"]
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
 TODAY = dt.date(2026, 11, 20)
 

@@ -16,15 +16,13 @@ from app.domain.dates import today
 from app.extensions import db
 from app.models import Evidence, Measure, Objection
 from app.services import accounts
-from tests.browser import PHONE, axe_violations, requires_chromium, snap, watch_for_policy_violations
+from tests.browser import axe_violations, requires_chromium, snap
 from tests.helpers import identity, list_identity
-from tests.live_server import STAFF_PASSWORD, LiveServer
+from tests.live_server import STAFF_PASSWORD
 
 pytestmark = requires_chromium
 pytest.importorskip("playwright.sync_api")
 SHOTS = "SAVE_H5_SCREENSHOTS"
-# Short codes, so the page must fetch a new one within the test: refresh_in = max(1, 12 - 10) = 2 s.
-TTL_SECONDS = 12
 
 
 @pytest.fixture
@@ -32,26 +30,6 @@ def citizen(app, catalogue):
     who = list_identity(identity(111, name="阿依古丽·买买提"), today(), category="P02", grade="AA")
     accounts.create_account("bus_gate", STAFF_PASSWORD, "staff", "test", venue_id=catalogue["BUS"].id)
     return who
-
-
-@pytest.fixture
-def live(app, database_url, citizen, tmp_path):
-    server = LiveServer(database_url, tmp_path / "server.log")
-    server.env.update(EVIDENCE_DIR=app.config["EVIDENCE_DIR"], QR_TTL_SECONDS=str(TTL_SECONDS))
-    server.start()
-    yield server
-    server.kill()
-
-
-@pytest.fixture
-def phone(browser, live):
-    context = browser.new_context(base_url=live.url, locale="zh-CN", **PHONE)
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    refused = watch_for_policy_violations(page)
-    yield page
-    context.close()
-    assert refused == []  # nothing the strict Content-Security-Policy had to block
 
 
 def sign_in(phone, who) -> None:

@@ -10,15 +10,12 @@ from app.domain.dates import today, utcnow
 from app.extensions import db
 from app.models import AccessToken
 from app.web.helpers import ELDER_COOKIE
-from tests.browser import PHONE, requires_chromium, snap, watch_for_policy_violations
+from tests.browser import requires_chromium, snap
 from tests.helpers import identity, list_identity
-from tests.live_server import LiveServer
 from tests.test_citizen_browser import SHOTS, no_serious_violations, shown_token, sign_in
 
 pytestmark = requires_chromium
 pytest.importorskip("playwright.sync_api")
-# Short codes, so the page replaces one within the test: refresh_in = max(1, 12 - 10) = 2 s.
-TTL_SECONDS = 12
 # Anything that would read the countdown aloud each time it changes.
 LIVE = "[aria-live], [role=status], [role=alert], [role=log], [role=timer], [role=marquee]"
 
@@ -26,26 +23,6 @@ LIVE = "[aria-live], [role=status], [role=alert], [role=log], [role=timer], [rol
 @pytest.fixture
 def citizen(app, catalogue):
     return list_identity(identity(141, name="黄守义"), today(), category="P02", grade="A")
-
-
-@pytest.fixture
-def live(app, database_url, citizen, tmp_path):
-    server = LiveServer(database_url, tmp_path / "server.log")
-    server.env.update(EVIDENCE_DIR=app.config["EVIDENCE_DIR"], QR_TTL_SECONDS=str(TTL_SECONDS))
-    server.start()
-    yield server
-    server.kill()
-
-
-@pytest.fixture
-def phone(browser, live):
-    context = browser.new_context(base_url=live.url, locale="zh-CN", **PHONE)
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    refused = watch_for_policy_violations(page)
-    yield page
-    context.close()
-    assert refused == []  # nothing the strict Content-Security-Policy had to block
 
 
 def test_the_qr_comes_with_the_page_and_only_new_codes_are_announced(phone, citizen):
