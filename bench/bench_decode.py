@@ -1,5 +1,10 @@
-"""Read rate and per-frame latency of the scanner's QR decoder: synthetic webcam photos of server-issued codes
-(and their hard cases: dark-mode screens, mirrored frames, 4K photos), and the real photographs in ../shared/qr-photos.
+"""Read rate and per-frame latency of the scanner's QR decoder: synthetic webcam photos of identity codes (and their
+hard cases: dark-mode screens, mirrored frames, 4K photos), and the real photographs in ../shared/qr-photos.
+
+--format picks the codes: `format1` (docs/offline-codes.md, made with the server's encoder: QR version 7 or 8),
+`legacy` (the 41-character tokens before issue 23, QR version 3, same alphabet and length as those were), or `both`
+side by side on the same scenes. A code's symbol has the same size in the frame whatever its version (a phone shows
+the code at one size), so a larger version has smaller modules.
 """
 import argparse
 import datetime as dt
@@ -18,7 +23,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from unittest import mock
 
 import cv2
 import numpy as np
@@ -32,7 +36,8 @@ WIDTH, HEIGHT = 1280, 720
 # A 720p webcam's focal length in pixels (about 65° horizontal field of view).
 FOCAL = 1000.0
 SOURCE_MODULE = 8
-SYMBOL_MODULES = 29
+SYMBOL_MODULES = 29  # a version 3 symbol: the sizes below are those of the whole symbol, whatever its version
+FORMATS = ("format1", "legacy")
 TARGET_READ_RATE = 0.95
 TARGET_P95_MS = 35.0
 YS, XS = (axis.astype(np.float32) for axis in np.ogrid[0:HEIGHT, 0:WIDTH])
@@ -51,6 +56,7 @@ class Frame:
     token: str | None
     tags: frozenset[str] = field(default_factory=frozenset)
     code_to_frame: np.ndarray | None = None
+    modules: int = SYMBOL_MODULES
     # Applied to the decoded frame before the decoder sees it (hard-case copies: mirrored, 4K), and which frame of
     # the main set it is a copy of.
     transform: Callable[[np.ndarray], np.ndarray] | None = None
@@ -75,21 +81,49 @@ class Outcome:
 # ----- the image set -------------------------------------------------------------------------------------------
 
 
-def issue_tokens(count: int, rng: random.Random) -> list[tuple[str, np.ndarray]]:
-    """Genuine tokens from the server's own code path, each with its PNG as a grayscale image."""
-    from app import create_app
-    from app.services import qrcodes
+def format1_token(rng: random.Random) -> str:
+    """A code of format 1 from the server's encoder: mostly persons (a masked name of 2-3 characters, 1-2
+    categories), some enterprises (longer names, up to 4 categories) — versions 7 and 8 as codes in use."""
+    from app.domain import codes
 
-    app = create_app("test", SQLALCHEMY_DATABASE_URI="sqlite://")
+    day = codes.day_number(NOW.date())
+    if rng.random() < 0.85:
+        name = rng.choice("王李张刘陈杨黄赵") + "*" + ("" if rng.random() < 0.3 else rng.choice("明华强伟芳娜"))
+        sealed = codes.Sealed("person", rng.choice([None, "A", "AA", "AAA"]),
+                              tuple(rng.sample(range(1, 12), rng.randint(1, 2))), name)
+    else:
+        name = "".join(rng.choice("阳江市海陵岛建设科技贸易有限公司") for _ in range(rng.randint(4, 8)))
+        sealed = codes.Sealed("enterprise", rng.choice(["B", "A", "AA"]),
+                              tuple(rng.sample(range(12, 19), rng.randint(1, 4))), name)
+    payload = codes.Payload(rng.randbytes(8), int(NOW.timestamp()), 60, rng.randbytes(8), day, sealed)
+    return codes.encode(payload, bytes(range(32)), codes.seal_key(bytes(range(7, 39)), day))
+
+
+def legacy_token(rng: random.Random) -> str:
+    """A token shaped as before issue 23 (`KKSSSSSSSSNNNNNN.TTTTTTT.GGGGGGGGGGGGGGGG`, base32 letters): the same QR
+    symbol as one the old server signed; the decoder reads symbols, not signatures."""
+    def letters(count: int) -> str:
+        return "".join(rng.choice(string.ascii_uppercase + "234567") for _ in range(count))
+
+    return f"{letters(16)}.{letters(7)}.{letters(16)}"
+
+
+def issue_tokens(count: int, rng: random.Random, code_format: str = "format1") -> list[tuple[str, np.ndarray]]:
+    """Identity tokens, each with its PNG (as the server renders it: level M, quiet zone) as a grayscale image."""
+    make = format1_token if code_format == "format1" else legacy_token
     tokens = []
-    # The nonce comes from `secrets`; a seeded generator in its place makes the image set the same on every run.
-    with app.app_context(), mock.patch.object(qrcodes, "secrets", rng):
-        for _ in range(count):
-            subject_ref = "".join(rng.choice(string.ascii_uppercase + "234567") for _ in range(8))
-            token = qrcodes.issue(subject_ref, NOW).token
-            png = qrcodes.render_png(token, scale=SOURCE_MODULE)
-            tokens.append((token, cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_GRAYSCALE)))
+    for _ in range(count):
+        token = make(rng)
+        symbol = zxingcpp.create_barcode(token, zxingcpp.BarcodeFormat.QRCode, ec_level="M")
+        image = np.asarray(symbol.to_image(scale=1))
+        tokens.append((token, cv2.resize(image, None, fx=SOURCE_MODULE, fy=SOURCE_MODULE,
+                                         interpolation=cv2.INTER_NEAREST)))
     return tokens
+
+
+def modules_of(code: np.ndarray) -> int:
+    """The symbol's modules a side, from its image (SOURCE_MODULE pixels a module, 4 modules of quiet zone a side)."""
+    return code.shape[0] // SOURCE_MODULE - 8
 
 
 def random_text(rng: np.random.Generator, length: int) -> str:
@@ -198,13 +232,14 @@ def carrier(rng: np.random.Generator, content: np.ndarray, tags: set[str],
     return plane, origin
 
 
-def pose(rng: np.random.Generator, side_px: float, tilt_deg: float, content: tuple[float, float, float]) -> np.ndarray:
+def pose(rng: np.random.Generator, side_px: float, tilt_deg: float, content: tuple[float, float, float],
+         modules: int = SYMBOL_MODULES) -> np.ndarray:
     """Homography putting a plane in front of the camera: spun, tilted, its content square kept in frame.
 
-    side_px is the frontal size of a 29-module symbol (SOURCE_MODULE pixels a module in the plane).
+    side_px is the frontal size of the symbol of `modules` modules (SOURCE_MODULE pixels a module in the plane).
     """
     x0, y0, size = content
-    scale = side_px / (SYMBOL_MODULES * SOURCE_MODULE)
+    scale = side_px / (modules * SOURCE_MODULE)
     spin, axis = rng.uniform(0, 2 * math.pi, 2)
     rotation = cv2.Rodrigues(np.array([math.cos(axis), math.sin(axis), 0.0]) * math.radians(tilt_deg))[0] @ np.array(
         [[math.cos(spin), -math.sin(spin), 0], [math.sin(spin), math.cos(spin), 0], [0, 0, 1]])
@@ -279,12 +314,13 @@ def coded_frame(rng: np.random.Generator, token: str, code: np.ndarray, dark_mod
     tags |= {"tilt > 25°"} if tilt > 25 else set()
     scene = background(rng)
     plane, origin = carrier(rng, code, tags, dark_mode)
-    homography = pose(rng, side, tilt, (*origin, code.shape[0]))
+    homography = pose(rng, side, tilt, (*origin, code.shape[0]), modules_of(code))
     paste(scene, plane, homography)
     code_to_frame = homography @ np.array([[1, 0, origin[0]], [0, 1, origin[1]], [0, 0, 1]])
     half = code.shape[0] / 2
     centre = cv2.perspectiveTransform(np.array([[[half, half]]], np.float32), code_to_frame)[0, 0]
-    return Frame(photograph(scene, rng, tuple(centre), tags), token, frozenset(tags), code_to_frame)
+    return Frame(photograph(scene, rng, tuple(centre), tags), token, frozenset(tags), code_to_frame,
+                 modules=modules_of(code))
 
 
 def empty_frame(rng: np.random.Generator) -> Frame:
@@ -347,7 +383,7 @@ def hard_sets(frames: list[Frame], tokens: list[tuple[str, np.ndarray]], count: 
 
 def legible(frame: Frame, image: np.ndarray) -> bool:
     """Whether an ideal reader that knows exactly where every module lies can still read the code."""
-    side = SOURCE_MODULE * (SYMBOL_MODULES + 8)
+    side = SOURCE_MODULE * (frame.modules + 8)
     square = cv2.warpPerspective(cv2.cvtColor(image, cv2.COLOR_BGR2GRAY), frame.code_to_frame, (side, side),
                                  flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP)
     modules = cv2.resize(square, (side // SOURCE_MODULE,) * 2, interpolation=cv2.INTER_AREA).astype(np.float32)
@@ -465,7 +501,9 @@ def report(outcomes: list[Outcome], frames: list[Frame], load: tuple[float, floa
 
 
 def report_hard_sets(sets: dict[str, list[Frame]], decoders: list[tuple[str, Callable]],
-                     main: dict[str, Outcome]) -> None:
+                     main: dict[str, Outcome]) -> dict[str, str]:
+    """Print the hard sets' table; the shipped Decoder's read rate per set."""
+    shipped: dict[str, str] = {}
     print("\nhard cases outside the main set (frames with a code read; false reads and timings over all frames;"
           " copies of main-set frames also show how many of the same frames the decoder read unchanged)")
     print("| set | decoder | read | same frames unchanged | false reads | p50 ms | p95 ms | max ms | p95 CPU ms "
@@ -480,9 +518,12 @@ def report_hard_sets(sets: dict[str, list[Frame]], decoders: list[tuple[str, Cal
             origins = [frames[i].origin for i in coded]
             same = (f"{sum(origin in main[name].read for origin in origins)}/{len(coded)}"
                     if None not in origins and name in main else "–")
+            if name == "Decoder (shipped)":
+                shipped[set_name] = f"{len(o.read) / len(coded):.1%}"
             print(f"| {set_name} | {name} | {len(o.read)}/{len(coded)} = {len(o.read) / len(coded):.1%} | {same} | "
                   f"{o.false_reads} | {np.percentile(o.latencies, 50):.1f} | {np.percentile(o.latencies, 95):.1f} | "
                   f"{max(o.latencies):.1f} | {np.percentile(o.cpu_times, 95):.1f} | {empty_p95} |")
+    return shipped
 
 
 # ----- real photographs ----------------------------------------------------------------------------------------
@@ -724,6 +765,9 @@ def main() -> None:
     parser.add_argument("--photos", nargs="?", const=str(PHOTOS), metavar="DIR",
                         help=f"report on real photographs NAME.png + NAME.txt instead (default {PHOTOS})")
     parser.add_argument("--cli", action="store_true", help="with --photos: also run `python -m scanner_client decode`")
+    parser.add_argument("--format", choices=(*FORMATS, "both"), default="format1",
+                        help="the codes shown: format1 (QR version 7-8, the default), legacy (the 41-character "
+                             "tokens, version 3), or both on the same scenes, side by side")
     parser.add_argument("--compare", metavar="FILE", action="append", default=[],
                         help="another decoder.py to measure alongside, e.g. "
                              "`git show HEAD:scanner_client/decoder.py > /tmp/before.py`")
@@ -736,23 +780,52 @@ def main() -> None:
                    for name, module in modules.items()}
         photo_report(Path(args.photos), compare, args.cli)
         return
-    tokens = issue_tokens(args.coded, random.Random(args.seed))
+    compare = {name: module.Decoder().decode for name, module in modules.items()}
+    summary = []
+    for code_format in FORMATS if args.format == "both" else (args.format,):
+        summary.append((code_format, *run_format(code_format, args, compare)))
+    if len(summary) > 1:
+        print("\nside by side, the shipped Decoder (same scenes, same poses, same symbol size in the frame)")
+        print("| codes | QR versions | read | of legible | false reads | p50 ms | p95 ms | dark mode | mirrored | 4K |")
+        print("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|")
+        for code_format, versions, shipped, legible_count, hard in summary:
+            coded = len(shipped.latencies) - args.empty
+            print(f"| {code_format} | {versions} | {len(shipped.read) / coded:.1%} | "
+                  f"{len(shipped.read) / legible_count:.1%} | {shipped.false_reads} | "
+                  f"{np.percentile(shipped.latencies, 50):.1f} | {np.percentile(shipped.latencies, 95):.1f} | "
+                  + " | ".join(hard.get(name, "–") for name in HARD_SET_NAMES) + " |")
+    print(f"\nload average at the end {os.getloadavg()[0]:.1f}")
+
+
+HARD_SET_NAMES = ("dark mode (light on dark)", "mirrored", "4K photo (3840x2160)")
+
+
+def run_format(code_format: str, args: argparse.Namespace, compare: dict[str, Callable]
+               ) -> tuple[str, Outcome, int, dict[str, str]]:
+    """The main set and the hard sets for one code format; (QR versions, the shipped Decoder's outcome, legible
+    codes, the shipped Decoder's read rate per hard set)."""
+    tokens = issue_tokens(args.coded, random.Random(args.seed), code_format)
+    versions = sorted({(modules_of(code) - 17) // 4 for _, code in tokens})
+    lengths = sorted({len(token) for token, _ in tokens})
+    print(f"\n## {code_format}: {len(tokens)} codes of {lengths[0]}-{lengths[-1]} characters, QR version "
+          f"{', '.join(map(str, versions))} at level M")
     frames = image_set(args.coded, args.empty, args.seed, tokens)
     if args.save:
         for i, frame in enumerate(frames):
-            with open(f"{args.save}/{i:04d}{'-qr' if frame.token else ''}.jpg", "wb") as file:
+            with open(f"{args.save}/{code_format}-{i:04d}{'-qr' if frame.token else ''}.jpg", "wb") as file:
                 file.write(frame.jpeg)
     load_before = os.getloadavg()[0]
-    compare = {name: module.Decoder().decode for name, module in modules.items()}
     decoders = variants(compare)
     outcomes = [measure(name, decode, frames) for name, decode in decoders]
     report(outcomes, frames, (load_before, os.getloadavg()[0]))
+    hard_rates: dict[str, str] = {}
     if args.hard:
         hard = [(name, decode) for name, decode in decoders if name in ("zxing-cpp, one call", "Decoder (shipped)")
                 or name in compare]
-        report_hard_sets(hard_sets(frames, tokens, args.hard, args.seed), hard,
-                         {outcome.name: outcome for outcome in outcomes})
-    print(f"\nload average at the end {os.getloadavg()[0]:.1f}")
+        hard_rates = report_hard_sets(hard_sets(frames, tokens, args.hard, args.seed), hard,
+                                      {outcome.name: outcome for outcome in outcomes})
+    shipped = outcomes[-1]
+    return "/".join(map(str, versions)), shipped, len(legible_frames(frames, outcomes)), hard_rates
 
 
 if __name__ == "__main__":
