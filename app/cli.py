@@ -10,7 +10,8 @@ from tqdm import tqdm
 
 from app import demo
 from app.api.admin.schemas import AccountInputSchema
-from app.config import SECRET_NAMES
+from app.config import CODE_KEY_NAMES, SECRET_NAMES
+from app.domain.codes import KEY_BYTES
 from app.domain.dates import today
 from app.errors import DomainError
 from app.http.bodies import load
@@ -125,16 +126,31 @@ def create_manager_command(username: str, venue_id: int, password: str) -> None:
     click.echo(f"实施单位管理员 {account.username} 已创建（#{account.id}，{account.venue.name}）")
 
 
+def _echo_code_keys() -> None:
+    for name in CODE_KEY_NAMES:
+        click.echo(f"{name}={secrets.token_urlsafe(KEY_BYTES)}")
+    click.echo("# Rotate CODE_SIGNING_KEYS by appending the new key (old,new) and drop the old one after 24 hours; "
+               "a new CODE_SEAL_SECRET cuts off stolen counter bundles, and offline counters then refuse the codes "
+               "phones already hold until they fetch new ones.", err=True)
+
+
 @click.command("generate-secrets")
 def generate_secrets_command() -> None:
-    """Print fresh secrets as NAME=value lines for an environment file (notes on stderr: `>> env` takes the lines)."""
+    """Print every fresh secret production needs as NAME=value lines for an environment file (notes on stderr)."""
     for name in SECRET_NAMES:
         click.echo(f"{name}={secrets.token_urlsafe(48)}")
-    click.echo("# A running deployment keeps its ID_HASH_KEY (a new one orphans every stored ID number hash) and "
-               "rotates QR_SIGNING_KEYS by appending the new key: old,new.", err=True)
+    click.echo("# A running deployment keeps its ID_HASH_KEY (a new one orphans every stored ID number hash).",
+               err=True)
+    _echo_code_keys()
+
+
+@click.command("generate-keys")
+def generate_keys_command() -> None:
+    """Print fresh identity code keys (CODE_SIGNING_KEYS, CODE_SEAL_SECRET) as NAME=value lines (notes on stderr)."""
+    _echo_code_keys()
 
 
 def register(app: Flask) -> None:
     for command in (import_list_command, import_dishonesty_command, seed_demo_command, generate_secrets_command,
-                    create_admin_command, create_staff_command, create_manager_command):
+                    generate_keys_command, create_admin_command, create_staff_command, create_manager_command):
         app.cli.add_command(command)

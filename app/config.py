@@ -1,11 +1,18 @@
 """Configuration read from the environment; production refuses to start without its secrets."""
+import base64
+import binascii
 import os
 from urllib.parse import urlsplit
 
-# The shortest key production accepts (SECRET_KEY, ID_HASH_KEY, each of QR_SIGNING_KEYS): 256 bits of HMAC key.
+from app.domain.codes import KEY_BYTES, key_id, public_key
+
+# The shortest key production accepts (SECRET_KEY, ID_HASH_KEY): 256 bits of HMAC key.
 MIN_KEY_BYTES = 32
-SECRET_NAMES = ("SECRET_KEY", "ID_HASH_KEY", "QR_SIGNING_KEYS")
+SECRET_NAMES = ("SECRET_KEY", "ID_HASH_KEY")
+# The identity codes' keys (docs/offline-codes.md): each exactly 32 bytes, written in base64url.
+CODE_KEY_NAMES = ("CODE_SIGNING_KEYS", "CODE_SEAL_SECRET")
 _GENERATE = "`flask --app wsgi generate-secrets` prints fresh values (run it without APP_ENV=production)"
+_GENERATE_KEYS = "`flask --app wsgi generate-keys` prints fresh values"
 
 
 class ConfigError(RuntimeError):
@@ -14,6 +21,29 @@ class ConfigError(RuntimeError):
 
 def _keys(raw: str | None) -> list[str]:
     return [key.strip() for key in (raw or "").split(",") if key.strip()]
+
+
+def code_keys(name: str, raw: str) -> list[bytes]:
+    """A code key setting's comma-separated base64url values as bytes; each must be 32 bytes and, for signing keys,
+    name a key id of its own (docs/offline-codes.md)."""
+    values = _keys(raw)
+    decoded = []
+    for number, text in enumerate(values, start=1):
+        which = f"{name} (key {number} of {len(values)})" if len(values) > 1 else name
+        try:
+            value = base64.b64decode(text + "=" * (-len(text) % 4), altchars=b"-_", validate=True)
+        except (binascii.Error, ValueError):
+            value = b""
+        if len(value) != KEY_BYTES:
+            raise ConfigError(f"{which} is not {KEY_BYTES} bytes in base64url; {_GENERATE_KEYS}")
+        decoded.append(value)
+    if not decoded:
+        raise ConfigError(f"{name} must be set in the environment; {_GENERATE_KEYS}")
+    if name == "CODE_SEAL_SECRET" and len(decoded) > 1:
+        raise ConfigError(f"CODE_SEAL_SECRET is one value, not a list; {_GENERATE_KEYS}")
+    if name == "CODE_SIGNING_KEYS" and len({key_id(public_key(seed)) for seed in decoded}) < len(decoded):
+        raise ConfigError(f"CODE_SIGNING_KEYS holds two keys with the same key id; {_GENERATE_KEYS} (run it again)")
+    return decoded
 
 
 class BaseConfig:
@@ -103,7 +133,11 @@ class BaseConfig:
         self.DB_BUSY_TIMEOUT_SECONDS = float(env.get("DB_BUSY_TIMEOUT_SECONDS", "10"))
         self.SECRET_KEY = env.get("SECRET_KEY") or self.fallback("SECRET_KEY")
         self.ID_HASH_KEY = env.get("ID_HASH_KEY") or self.fallback("ID_HASH_KEY")
-        self.QR_SIGNING_KEYS = _keys(env.get("QR_SIGNING_KEYS")) or _keys(self.fallback("QR_SIGNING_KEYS"))
+        # Ed25519 seeds, newest last (it signs; all verify), and the secret each Beijing day's seal key comes from.
+        self.CODE_SIGNING_KEYS = code_keys("CODE_SIGNING_KEYS",
+                                           env.get("CODE_SIGNING_KEYS") or self.fallback("CODE_SIGNING_KEYS"))
+        self.CODE_SEAL_SECRET = code_keys("CODE_SEAL_SECRET",
+                                          env.get("CODE_SEAL_SECRET") or self.fallback("CODE_SEAL_SECRET"))[0]
         self.QR_TTL_SECONDS = int(env.get("QR_TTL_SECONDS", "60"))
         # Outside any web root; only the API hands files out, to their owner and to reviewers.
         self.EVIDENCE_DIR = env.get("EVIDENCE_DIR") or os.path.join(instance_path, "evidence")
@@ -135,7 +169,8 @@ class DevelopmentConfig(BaseConfig):
     _FALLBACKS = {
         "SECRET_KEY": "dev-secret-key-not-for-production",
         "ID_HASH_KEY": "dev-id-hash-key-not-for-production",
-        "QR_SIGNING_KEYS": "dev-qr-key-not-for-production",
+        "CODE_SIGNING_KEYS": "9UII9-qTISqWKaZ_fxOAKJqoTFYx9brJtL-m_1fjHDk",
+        "CODE_SEAL_SECRET": "F2urjuaSWPdg3iENiz7dSzqiWQ6yv9NWLqYD2hZOANM",
     }
 
     def fallback(self, name: str) -> str:
@@ -165,7 +200,9 @@ class ProductionConfig(BaseConfig):
         if self.DEV_LOGIN:
             raise ConfigError("DEV_LOGIN cannot be enabled in production")
         for name in SECRET_NAMES:
-            _refuse_weak(name, self.QR_SIGNING_KEYS if name == "QR_SIGNING_KEYS" else [getattr(self, name)])
+            _refuse_weak(name, [getattr(self, name)])
+        _refuse_published("CODE_SIGNING_KEYS", self.CODE_SIGNING_KEYS)
+        _refuse_published("CODE_SEAL_SECRET", [self.CODE_SEAL_SECRET])
         _check_public_base_url(self.PUBLIC_BASE_URL, bool(self.GOV_IDP_AUTHORIZE_URL))
         if self.GOV_IDP_TOKEN_URL and not self.GOV_IDP_CLIENT_SECRET:
             raise ConfigError("GOV_IDP_CLIENT_SECRET must be set when GOV_IDP_TOKEN_URL is")
@@ -182,6 +219,15 @@ def _refuse_weak(name: str, keys: list[str]) -> None:
             raise ConfigError(f"{which} is the development value published in app/config.py; {_GENERATE}")
         if len(key.encode()) < MIN_KEY_BYTES:
             raise ConfigError(f"{which} is shorter than {MIN_KEY_BYTES} bytes; {_GENERATE}")
+
+
+def _refuse_published(name: str, keys: list[bytes]) -> None:
+    """A code key a deployment must not run with: the development value anyone can read here."""
+    published = code_keys(name, DevelopmentConfig._FALLBACKS[name])
+    for number, key in enumerate(keys, start=1):
+        if key in published:
+            which = f"{name} (key {number} of {len(keys)})" if len(keys) > 1 else name
+            raise ConfigError(f"{which} is the development value published in app/config.py; {_GENERATE_KEYS}")
 
 
 def _check_public_base_url(url: str, required: bool) -> None:

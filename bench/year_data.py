@@ -13,7 +13,7 @@ VENUE_WEIGHTS = [40, 15, 15, 8, 12, 7, 3]
 REFUSED_SHARE = 0.15
 REASONS = [("token_expired", 40), ("not_listed", 20), ("token_used", 15), ("listing_expired", 10),
            ("token_malformed", 10), ("grade_too_low", 5)]
-SUBJECT_COLUMNS = ("id", "kind", "name", "id_hash", "id_masked", "grade", "qr_ref", "created_at")
+SUBJECT_COLUMNS = ("id", "kind", "name", "id_hash", "id_masked", "grade", "created_at")
 ENTRY_COLUMNS = ("id", "subject_id", "category_id", "recognized_on", "expires_on", "status", "created_at",
                  "updated_at")
 ATTEMPT_COLUMNS = ("id", "action", "venue_id", "staff_id", "device", "subject_id", "measure_id", "token_key", "valid",
@@ -81,7 +81,7 @@ def _chunks(rows: Iterator[tuple], size: int = CHUNK) -> Iterator[list[tuple]]:
 def _subjects(first_id: int, count: int, now: dt.datetime) -> Iterator[tuple]:
     for offset in range(count):
         number = first_id + offset
-        yield (number, "person", "测试市民", f"bench{number:059d}", "4417**********000X", None, f"b{number:07x}", now)
+        yield (number, "person", "测试市民", f"bench{number:059d}", "4417**********000X", None, now)
 
 
 def _entries(first_id: int, first_subject: int, count: int, categories: list[int], rng: random.Random,

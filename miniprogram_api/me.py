@@ -1,4 +1,5 @@
 """The citizen's own account: login, 身份核对, the identity QR code and redemption history."""
+import datetime as dt
 from typing import Any
 
 from flask import Response, current_app, g, jsonify, request
@@ -14,6 +15,8 @@ from app.services import citizens, qrcodes, sessions
 from app.services.identity_providers import citizen_login
 from miniprogram_api.schemas import (
     CitizenLoginResultSchema,
+    CodesQuerySchema,
+    CodesSchema,
     DeviceSessionListSchema,
     LoginSchema,
     MeSchema,
@@ -81,6 +84,13 @@ def code_answer(code: qrcodes.IssuedCode) -> dict[str, Any]:
             "refresh_in": code.refresh_in}
 
 
+def codes_answer(issued: list[qrcodes.IssuedCode], valid_until: dt.datetime) -> dict[str, Any]:
+    """CodesSchema's answer, built by hand: hundreds of codes skip a marshmallow dump."""
+    return {"codes": [{"token": code.token, "not_before": local_iso(code.not_before),
+                       "expires_at": local_iso(code.expires_at)} for code in issued],
+            "valid_until": local_iso(valid_until)}
+
+
 @blp.route("/me/qrcode")
 @citizen_only
 @blp.response(200, QrCodeSchema)
@@ -98,6 +108,16 @@ def qrcode_png():
     response = Response(qrcodes.render_png(code.token), mimetype="image/png")
     response.headers["X-QR-Expires-At"] = local_iso(code.expires_at)
     return response
+
+
+@blp.route("/me/codes")
+@citizen_only
+@blp.arguments(CodesQuerySchema, location="query", as_kwargs=True)
+@blp.response(200, CodesSchema)
+def codes(hours):
+    """A new batch of codes for the next `hours`, one per consecutive window, for the phone to show when it is
+    offline; the same refusals as /me/qrcode."""
+    return jsonify(codes_answer(*citizens.issue_codes(g.session.subject_id, hours, today(), utcnow())))
 
 
 @blp.route("/me/redemptions")

@@ -1,7 +1,9 @@
-"""Schemas of the citizen API: login, 身份核对, the code, history, and the bodies of objections and complaints."""
+"""Schemas of the citizen API: login, 身份核对, the codes, history, and the bodies of objections and complaints."""
 from marshmallow import INCLUDE, Schema, fields, validate
 
 from app.api.public.schemas import MeasureSchema
+from app.domain.codes import DEFAULT_BATCH_HOURS, MAX_BATCH_HOURS
+from app.errors import DomainError
 from app.http.case_schemas import ComplaintSchema, ObjectionSchema
 from app.http.schemas import Instant, RefSchema, SubjectSchema, TokenSchema, page_of
 from app.services.identity_providers import PROVIDER_NAMES
@@ -52,10 +54,35 @@ class CitizenLoginResultSchema(TokenSchema):
 
 
 class QrCodeSchema(Schema):
-    token = fields.String()
+    token = fields.String(metadata={"description": "格式 1 身份码（docs/offline-codes.md），以 QR 字母数字模式生成"})
     expires_at = Instant()
     ttl = fields.Integer()
     refresh_in = fields.Integer()
+
+
+def _hours_in_range(hours: int) -> None:
+    """Hours out of range is a refusal of a well-formed request (422), as a day out of range is."""
+    if not 1 <= hours <= MAX_BATCH_HOURS:
+        raise DomainError("hours_out_of_range", "小时数超出范围", fields={"hours": f"应在 1 至 {MAX_BATCH_HOURS} 之间"})
+
+
+class CodesQuerySchema(Schema):
+    hours = fields.Integer(load_default=DEFAULT_BATCH_HOURS, validate=_hours_in_range,
+                           metadata={"description": f"覆盖多少小时（1–{MAX_BATCH_HOURS}，默认 {DEFAULT_BATCH_HOURS}）",
+                                     "minimum": 1, "maximum": MAX_BATCH_HOURS})
+
+
+class WindowCodeSchema(Schema):
+    token = fields.String()
+    not_before = Instant()
+    expires_at = Instant()
+
+
+class CodesSchema(Schema):
+    """A batch of codes for showing offline: one per consecutive window of QR_TTL_SECONDS, in order."""
+
+    codes = fields.List(fields.Nested(WindowCodeSchema))
+    valid_until = Instant(metadata={"description": "本批次到期时刻（不晚于所依据名单条目的有效期）"})
 
 
 class RedemptionItemSchema(Schema):

@@ -6,12 +6,17 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import sqlalchemy as sa
 from flask import g
 
 from app.demo import enterprise_code, person_id
+from app.domain.codes import Sealed
+from app.domain.identity import mask_name
 from app.errors import DomainError
 from app.extensions import db
-from app.services import imports, subjects
+from app.models import CodeBatch
+from app.models.codes import ONLINE
+from app.services import imports, qrcodes, subjects
 from wsgi import create_app
 
 
@@ -50,6 +55,22 @@ def login(client, who: Identity) -> dict:
     response = client.post("/api/v1/auth/login", json=who.login_body())
     assert response.status_code == 200, response.get_json()
     return {"Authorization": f"Bearer {response.get_json()['access_token']}"}
+
+
+def code_of(who: Identity, at: dt.datetime) -> str:
+    """A genuine code of the identity's subject valid from `at` whatever their standing (issuing would refuse): what
+    a phone holding an earlier code shows."""
+    subject = who.subject()
+    tag = qrcodes.open_batch(subject.id, ONLINE, at, at + dt.timedelta(days=1))
+    sealed = Sealed(subject.kind, subject.grade, (1,), mask_name(subject.kind, subject.name))
+    return qrcodes.mint(tag, sealed, at, qrcodes.ttl()).token
+
+
+def subject_of_code(token: str) -> int | None:
+    """The subject a code's batch tag stands for (None for no format-1 code)."""
+    claimed = qrcodes.claim(token)
+    return claimed and db.session.scalar(sa.select(CodeBatch.subject_id)
+                                         .where(CodeBatch.tag == claimed.batch_tag.hex()))
 
 
 def race(database_url: str, work: Callable[..., str], arguments: list[tuple]) -> list[str]:

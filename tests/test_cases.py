@@ -11,8 +11,8 @@ from app.domain import workdays
 from app.domain.dates import utcnow
 from app.extensions import db
 from app.models import AuditEvent, Complaint, Evidence, ListEntry, Objection, ScanAttempt
-from app.services import accounts, imports, objections, qrcodes, scanning
-from tests.helpers import identity, list_identity, login, race
+from app.services import accounts, imports, objections, scanning
+from tests.helpers import code_of, identity, list_identity, login, race
 
 PASSWORD = "review-pass"
 
@@ -343,7 +343,7 @@ def test_upheld_scan_refusal_marks_the_attempt_wrong(client, alice, reviewer, ca
     who, headers = alice
     staff = accounts.create_account("s2", "staff-pass", "staff", "test", venue_id=catalogue["LIB"].id)
     _suspend(who, today)
-    token = qrcodes.issue(who.subject().qr_ref, utcnow()).token
+    token = code_of(who, utcnow())
     attempt = scanning.verify(token, staff.id, "", utcnow(), today).attempt
     assert attempt.reason == "listing_suspended"
     objection = client.post("/api/v1/objections", headers=headers, json={
@@ -374,7 +374,7 @@ def test_two_reviewers_deciding_at_once_one_wins(app, database_url, alice, revie
 def test_complaint_lifecycle_with_rating(client, alice, reviewer, catalogue, today):
     who, headers = alice
     staff = accounts.create_account("s3", "staff-pass", "staff", "test", venue_id=catalogue["BUS"].id)
-    redemption, _ = scanning.redeem(qrcodes.issue(who.subject().qr_ref, utcnow()).token,
+    redemption, _ = scanning.redeem(code_of(who, utcnow()),
                                     db.session.scalar(sa.text("SELECT id FROM measures WHERE code = 'XY-XING-01'")),
                                     "complaint-key-1", staff.id, "", utcnow(), today)
     filed = client.post("/api/v1/complaints", headers=headers, json={

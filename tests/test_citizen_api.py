@@ -1,5 +1,6 @@
 """The citizen side of API.md through HTTP: login, sessions, /me, the QR code and redemption history."""
 import datetime as dt
+import gzip
 import io
 
 import pytest
@@ -8,11 +9,11 @@ from PIL import Image
 from pyzbar import pyzbar
 
 from app.demo import resident_id
-from app.domain import dates
+from app.domain import codes, dates
 from app.extensions import db
 from app.models import AccessToken, ListEntry
 from app.services import imports, lists, qrcodes
-from tests.helpers import Identity, identity, list_identity, login
+from tests.helpers import Identity, identity, list_identity, login, subject_of_code
 
 LIBRARY = "XY-YUE-01"
 
@@ -232,7 +233,7 @@ def test_qrcode_json(client, catalogue, today):
     assert 55 <= (expires_at - dt.datetime.now(dt.UTC)).total_seconds() <= 61
 
 
-def test_qrcode_png_decodes_to_exactly_the_token_at_version_3_or_lower(client, catalogue, today):
+def test_qrcode_png_decodes_to_exactly_the_token_at_version_8_or_lower(client, catalogue, today):
     who = list_identity(identity(15), today)
     headers = login(client, who)
     response = client.get("/api/v1/me/qrcode.png", headers=headers)
@@ -242,18 +243,24 @@ def test_qrcode_png_decodes_to_exactly_the_token_at_version_3_or_lower(client, c
     decoded = pyzbar.decode(image)
     assert len(decoded) == 1
     token = decoded[0].data.decode()
-    assert qrcodes.verify(token, dt.datetime.now(dt.UTC)).subject_ref == who.subject().qr_ref
+    qrcodes.check(qrcodes.claim(token), dt.datetime.now(dt.UTC))
+    assert subject_of_code(token) == who.subject().id
     modules = image.width // 8 - 2 * 4  # scale 8, quiet zone of 4 modules
-    assert (modules - 17) % 4 == 0 and (modules - 17) // 4 <= 3
+    assert (modules - 17) % 4 == 0 and (modules - 17) // 4 <= 8
 
 
 def test_qrcode_token_holds_no_personal_data(client, catalogue, today):
-    who = list_identity(identity(16, name="欧阳守信"), today)
-    token = client.get("/api/v1/me/qrcode", headers=login(client, who)).get_json()["token"]
+    """Nothing of the person reads from the code: the masked name, grade and categories are sealed, and only the
+    server's batch table links the random batch tag to the subject."""
+    who = list_identity(identity(16, name="欧阳守信"), today, grade="AAA")
+    headers = login(client, who)
+    first, second = (client.get("/api/v1/me/qrcode", headers=headers).get_json()["token"] for _ in range(2))
     subject = who.subject()
-    for secret in (who.number, who.number[-4:], who.name, subject.id_masked, subject.id_hash[:8]):
-        assert secret not in token
-    assert token[2:10] == subject.qr_ref
+    data = codes.b45decode(first[len(codes.PREFIX):])
+    for secret in (who.number, who.number[-4:], who.name, "欧阳*信", subject.id_masked, subject.id_hash[:8], "AAA"):
+        assert secret not in first and secret.encode() not in data
+    assert qrcodes.claim(first).batch_tag == qrcodes.claim(second).batch_tag  # one online batch through the day
+    assert qrcodes.claim(first).code_id != qrcodes.claim(second).code_id
 
 
 def _refusal(client, who):
@@ -295,6 +302,63 @@ def test_revoked_only_subject_is_not_listed(client, catalogue, today):
     assert _refusal(client, who) == "not_listed"
 
 
+# ---- codes for showing offline -----------------------------------------------------------------------------------
+
+def test_codes_for_twelve_hours_by_default(client, catalogue, today):
+    """720 consecutive windows of a minute, each its own code of one new batch; small enough for a slow phone."""
+    who = list_identity(identity(23), today)
+    before = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    response = client.get("/api/v1/me/codes", headers=login(client, who))
+    assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
+    body = response.get_json()
+    windows = [(dt.datetime.fromisoformat(code["not_before"]), dt.datetime.fromisoformat(code["expires_at"]))
+               for code in body["codes"]]
+    assert len(windows) == 720 and windows[0][0] >= before
+    assert all(end - start == dt.timedelta(seconds=60) for start, end in windows)
+    assert all(earlier[1] == later[0] for earlier, later in zip(windows, windows[1:], strict=False))
+    assert dt.datetime.fromisoformat(body["valid_until"]) == windows[-1][1] == windows[0][0] + dt.timedelta(hours=12)
+    claims = [qrcodes.claim(code["token"]) for code in body["codes"]]
+    assert len({claim.batch_tag for claim in claims}) == 1 and len({claim.code_id for claim in claims}) == 720
+    assert subject_of_code(body["codes"][0]["token"]) == who.subject().id
+    for claim, (start, end) in zip(claims, windows, strict=True):
+        assert (claim.not_before, claim.expires_at) == (int(start.timestamp()), int(end.timestamp()))
+    assert len(gzip.compress(response.data)) <= 120 * 1024
+
+
+def test_each_code_of_a_batch_passes_only_in_its_window(client, catalogue, today):
+    who = list_identity(identity(24), today)
+    body = client.get("/api/v1/me/codes?hours=1", headers=login(client, who)).get_json()
+    assert len(body["codes"]) == 60
+    later = body["codes"][30]
+    start = dt.datetime.fromisoformat(later["not_before"])
+    qrcodes.check(qrcodes.claim(later["token"]), start + dt.timedelta(seconds=1))
+    with pytest.raises(codes.CodeRefused):
+        qrcodes.check(qrcodes.claim(later["token"]), start - dt.timedelta(seconds=60))
+
+
+@pytest.mark.parametrize("hours, status", [("0", 422), ("25", 422), ("-1", 422), ("1.5", 400), ("twelve", 400),
+                                           ("", 400)])
+def test_codes_hours_out_of_range_is_422_and_not_a_number_400(client, catalogue, today, hours, status):
+    who = list_identity(identity(25), today)
+    response = client.get(f"/api/v1/me/codes?hours={hours}", headers=login(client, who))
+    assert response.status_code == status
+    error = response.get_json()["error"]
+    assert error["code"] == ("hours_out_of_range" if status == 422 else "invalid_request")
+    assert "hours" in error["fields"]
+
+
+def test_codes_refusals_are_those_of_the_single_code(client, catalogue, today):
+    assert client.get("/api/v1/me/codes").status_code == 401
+    response = client.get("/api/v1/me/codes", headers=login(client, identity(26)))
+    assert response.status_code == 403 and response.get_json()["error"]["code"] == "not_listed"
+    suspended = list_identity(identity(27), today)
+    db.session.execute(sa.update(ListEntry).where(ListEntry.subject_id == suspended.subject().id)
+                       .values(status="suspended"))
+    db.session.commit()
+    response = client.get("/api/v1/me/codes?hours=24", headers=login(client, suspended))
+    assert response.status_code == 403 and response.get_json()["error"]["code"] == "listing_suspended"
+
+
 # ---- redemptions -------------------------------------------------------------------------------------------
 
 def test_redemptions_start_empty_and_page_is_validated(client, catalogue):
@@ -311,3 +375,8 @@ def test_openapi_documents_the_citizen_api_with_bearer_auth(client):
             "/api/v1/me/qrcode.png", "/api/v1/me/redemptions"} <= set(spec["paths"])
     assert spec["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
     assert spec["paths"]["/api/v1/me"]["get"]["security"] == [{"bearerAuth": []}]
+    codes_answer = spec["paths"]["/api/v1/me/codes"]["get"]
+    assert codes_answer["parameters"][0]["schema"] == {"type": "integer", "default": 12, "minimum": 1, "maximum": 24}
+    assert codes_answer["responses"]["200"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/Codes"}
+    assert set(spec["components"]["schemas"]["WindowCode"]["properties"]) == {"token", "not_before", "expires_at"}

@@ -75,7 +75,8 @@ def test_session_cookie_flags_and_logout(client, people):
 
 def test_cookies_are_secure_in_production(monkeypatch, tmp_path):
     for name, value in {"DATABASE_URL": "sqlite://", "SECRET_KEY": "s" * 32, "ID_HASH_KEY": "i" * 32,
-                        "QR_SIGNING_KEYS": "q" * 32, "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0"}.items():
+                        "CODE_SIGNING_KEYS": "k" * 43, "CODE_SEAL_SECRET": "z" * 43,
+                        "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0"}.items():
         monkeypatch.setenv(name, value)
     assert load_config(str(tmp_path), "production").SESSION_COOKIE_SECURE is True
     monkeypatch.setenv("RATELIMIT_STORAGE_URI", "memory://")  # each worker counting alone

@@ -12,8 +12,8 @@ from app.domain.refusals import REFUSALS
 from app.extensions import db
 from app.models import Objection
 from app.services import accounts, citizens, objections, scanning
-from miniprogram_api.me import code_answer
-from miniprogram_api.schemas import QrCodeSchema
+from miniprogram_api.me import code_answer, codes_answer
+from miniprogram_api.schemas import CodesSchema, QrCodeSchema
 from scanner_client import messages
 from tests.helpers import identity, list_identity
 
@@ -54,6 +54,12 @@ def test_code_answer_is_what_its_schema_dumps(catalogue):
     who = list_identity(identity(93, name="张契约"), today())
     code = citizens.issue_code(who.subject().id, today(), utcnow())
     _same(code_answer(code), QrCodeSchema().dump(code))
+
+
+def test_codes_answer_is_what_its_schema_dumps(catalogue):
+    who = list_identity(identity(94, name="赵契约"), today())
+    issued, valid_until = citizens.issue_codes(who.subject().id, 1, today(), utcnow())
+    _same(codes_answer(issued, valid_until), CodesSchema().dump({"codes": issued, "valid_until": valid_until}))
 
 
 def test_the_scanner_clients_refusal_texts_are_the_servers():

@@ -136,7 +136,7 @@ def _redemptions_at_the_bus(count: int) -> str:
     day = today() - dt.timedelta(days=1)
     staff = db.session.scalar(sa.select(Account).where(Account.username == "h_staff"))
     measure = db.session.scalar(sa.select(Measure).where(Measure.code == "XY-XING-01"))
-    subject = Subject(kind="person", name="赵导出", id_hash="e" * 64, id_masked="4417**********002X", qr_ref="EXPORT01")
+    subject = Subject(kind="person", name="赵导出", id_hash="e" * 64, id_masked="4417**********002X")
     db.session.add(subject)
     db.session.flush()
     at = dt.datetime.combine(day, dt.time(9), tzinfo=dt.timezone(dt.timedelta(hours=8)))

@@ -1,6 +1,7 @@
 """Production refuses to start with secrets anyone could know (issue 22, point 8): each refusal names its variable;
 `generate-secrets` prints values a production app starts with; the SQLite files are the service user's alone and
 evidence stays 0700; the platform sign-in's return address comes from PUBLIC_BASE_URL whatever Host says."""
+import base64
 import io
 import os
 import stat
@@ -14,15 +15,31 @@ from flask_migrate import upgrade
 from PIL import Image
 
 from app.config import ConfigError, DevelopmentConfig, load_config
+from app.domain import codes
 from app.domain.dates import today
 from app.extensions import db
 from tests.helpers import identity, list_identity, login
 from tests.live_server import ROOT
 from wsgi import create_app
 
-GOOD = {"DATABASE_URL": "sqlite://", "SECRET_KEY": "s" * 32, "ID_HASH_KEY": "i" * 32, "QR_SIGNING_KEYS": "q" * 32,
-        "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0"}
+GOOD = {"DATABASE_URL": "sqlite://", "SECRET_KEY": "s" * 32, "ID_HASH_KEY": "i" * 32, "CODE_SIGNING_KEYS": "k" * 43,
+        "CODE_SEAL_SECRET": "z" * 43, "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0"}
 DEV = DevelopmentConfig._FALLBACKS
+
+
+def _b64(seed: bytes) -> str:
+    return base64.urlsafe_b64encode(seed).decode().rstrip("=")
+
+
+def _same_key_id() -> str:
+    """Two signing keys whose public keys share the first byte of their SHA-256 (1 pair in 256 does)."""
+    seen = {}
+    for number in range(256):
+        seed = bytes([number]) * 32
+        other = seen.setdefault(codes.key_id(codes.public_key(seed)), seed)
+        if other != seed:
+            return f"{_b64(other)},{_b64(seed)}"
+    raise AssertionError("no two of 256 keys share a key id")
 
 
 @pytest.fixture
@@ -39,7 +56,9 @@ def production_env(monkeypatch):
 @pytest.mark.nodb
 def test_an_environment_with_strong_secrets_is_accepted(production_env, tmp_path):
     config = vars(load_config(str(tmp_path), "production"))
-    assert (config["SECRET_KEY"], config["QR_SIGNING_KEYS"]) == (GOOD["SECRET_KEY"], [GOOD["QR_SIGNING_KEYS"]])
+    assert config["SECRET_KEY"] == GOOD["SECRET_KEY"]
+    assert (config["CODE_SIGNING_KEYS"], config["CODE_SEAL_SECRET"]) == (
+        [base64.urlsafe_b64decode("k" * 43 + "=")], base64.urlsafe_b64decode("z" * 43 + "="))
 
 
 @pytest.mark.nodb
@@ -49,9 +68,18 @@ def test_an_environment_with_strong_secrets_is_accepted(production_env, tmp_path
     ({"SECRET_KEY": "s" * 31}, "SECRET_KEY is shorter than 32 bytes"),
     ({"ID_HASH_KEY": DEV["ID_HASH_KEY"]}, "ID_HASH_KEY is the development value"),
     ({"ID_HASH_KEY": "短密钥"}, "ID_HASH_KEY is shorter than 32 bytes"),
-    ({"QR_SIGNING_KEYS": DEV["QR_SIGNING_KEYS"]}, "QR_SIGNING_KEYS is the development value"),
-    ({"QR_SIGNING_KEYS": "q" * 32 + "," + DEV["QR_SIGNING_KEYS"]}, "QR_SIGNING_KEYS (key 2 of 2) is the development"),
-    ({"QR_SIGNING_KEYS": "old-short," + "q" * 32}, "QR_SIGNING_KEYS (key 1 of 2) is shorter than 32 bytes"),
+    ({"CODE_SIGNING_KEYS": DEV["CODE_SIGNING_KEYS"]}, "CODE_SIGNING_KEYS is the development value"),
+    ({"CODE_SIGNING_KEYS": "k" * 43 + "," + DEV["CODE_SIGNING_KEYS"]},
+     "CODE_SIGNING_KEYS (key 2 of 2) is the development"),
+    ({"CODE_SIGNING_KEYS": "old-short," + "k" * 43}, "CODE_SIGNING_KEYS (key 1 of 2) is not 32 bytes in base64url"),
+    ({"CODE_SIGNING_KEYS": "k" * 44}, "CODE_SIGNING_KEYS is not 32 bytes"),
+    ({"CODE_SIGNING_KEYS": "k" * 42 + "*"}, "CODE_SIGNING_KEYS is not 32 bytes"),
+    ({"CODE_SIGNING_KEYS": ""}, "CODE_SIGNING_KEYS must be set"),
+    ({"CODE_SEAL_SECRET": DEV["CODE_SEAL_SECRET"]}, "CODE_SEAL_SECRET is the development value"),
+    ({"CODE_SEAL_SECRET": "z" * 42}, "CODE_SEAL_SECRET is not 32 bytes"),
+    ({"CODE_SEAL_SECRET": "z" * 43 + "," + "y" * 43}, "CODE_SEAL_SECRET is one value"),
+    ({"CODE_SEAL_SECRET": ""}, "CODE_SEAL_SECRET must be set"),
+    ({"CODE_SIGNING_KEYS": None}, "CODE_SIGNING_KEYS holds two keys with the same key id"),
     ({"DEV_LOGIN": "1"}, "DEV_LOGIN"),
     ({"SECRET_KEY": ""}, "SECRET_KEY must be set"),
     ({"DATABASE_URL": ""}, "DATABASE_URL must be set"),
@@ -62,7 +90,7 @@ def test_an_environment_with_strong_secrets_is_accepted(production_env, tmp_path
 ])
 def test_each_refused_setting_names_its_variable(production_env, tmp_path, settings, named):
     for name, value in settings.items():
-        production_env.setenv(name, value)
+        production_env.setenv(name, _same_key_id() if value is None else value)
     with pytest.raises(ConfigError) as refused:
         load_config(str(tmp_path), "production")
     assert named in str(refused.value)
@@ -77,22 +105,25 @@ def test_a_real_start_stops_with_the_message(tmp_path):
     assert started.returncode != 0 and "SECRET_KEY is shorter than 32 bytes" in started.stderr
 
 
-def _generated() -> dict[str, str]:
+def _generated(command: str = "generate-secrets") -> dict[str, str]:
     env = {name: value for name, value in os.environ.items() if name != "APP_ENV"}
-    printed = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "generate-secrets"], cwd=ROOT, env=env,
+    printed = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", command], cwd=ROOT, env=env,
                              capture_output=True, text=True, timeout=60, check=True)
     return dict(line.split("=", 1) for line in printed.stdout.splitlines())
 
 
 def test_generated_secrets_start_a_production_app(production_env, database_url, tmp_path):
-    first, second = _generated(), _generated()
-    assert set(first) == {"SECRET_KEY", "ID_HASH_KEY", "QR_SIGNING_KEYS"}
+    first, second, keys = _generated(), _generated(), _generated("generate-keys")
+    assert set(first) == {"SECRET_KEY", "ID_HASH_KEY", "CODE_SIGNING_KEYS", "CODE_SEAL_SECRET"}
+    assert set(keys) == {"CODE_SIGNING_KEYS", "CODE_SEAL_SECRET"}
     assert all(len(value.encode()) >= 32 and first[name] != second[name] for name, value in first.items())
-    for name, value in {**first, "DATABASE_URL": database_url}.items():
+    assert all(keys[name] not in (first[name], second[name]) for name in keys)
+    for name, value in {**first, **keys, "DATABASE_URL": database_url}.items():
         production_env.setenv(name, value)
     app = create_app("production", EVIDENCE_DIR=str(tmp_path / "evidence"))
-    assert (app.config["SECRET_KEY"], app.config["QR_SIGNING_KEYS"]) == (first["SECRET_KEY"],
-                                                                         [first["QR_SIGNING_KEYS"]])
+    assert app.config["SECRET_KEY"] == first["SECRET_KEY"]
+    assert app.config["CODE_SIGNING_KEYS"] == [base64.urlsafe_b64decode(keys["CODE_SIGNING_KEYS"] + "=")]
+    assert app.config["CODE_SEAL_SECRET"] == base64.urlsafe_b64decode(keys["CODE_SEAL_SECRET"] + "=")
     assert app.test_client().get("/api/v1/measures").status_code == 200
     with app.app_context():
         db.engine.dispose()

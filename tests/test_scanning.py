@@ -4,12 +4,13 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
+from app.domain import codes
 from app.domain.dates import utcnow
 from app.errors import DomainError
 from app.extensions import db
 from app.models import Account, AuditEvent, ListEntry, Measure, Redemption, ScanAttempt
-from app.services import accounts, imports, qrcodes, scanning
-from tests.helpers import identity, list_identity, login, race
+from app.services import accounts, imports, scanning
+from tests.helpers import code_of, identity, list_identity, login, race
 
 PASSWORD = "counter-pass"
 
@@ -79,9 +80,15 @@ def test_verify_a_listed_person_at_the_library(client, staff, today):
     assert result["attempt_id"] == db.session.scalar(sa.select(ScanAttempt.id))
 
 
+# A well-formed code signed by a key this server does not list; and the shape of the codes before format 1.
+FOREIGN = codes.encode(codes.Payload(bytes(8), int(utcnow().timestamp()), 3600, bytes(8), 0,
+                                     codes.Sealed("person", "A", (1,), "冯*生")), bytes(32), bytes(16))
+BEFORE_FORMAT_1 = "ABCDEFGHIJKLMNOP.ABCDEFG.ABCDEFGHIJKLMNOP"
+
+
 @pytest.mark.parametrize("token, reason", [
     ("hello", "token_malformed"), ("", "token_malformed"), ("A" * 512, "token_malformed"),
-    ("ABCDEFGHIJKLMNOP.ABCDEFG.ABCDEFGHIJKLMNOP", "token_bad_signature"),
+    (BEFORE_FORMAT_1, "token_malformed"), (FOREIGN, "token_bad_signature"),
 ])
 def test_verify_answers_200_for_any_string(client, staff, token, reason):
     result = _verify(client, staff["BUS"][1], token)
@@ -97,7 +104,7 @@ def test_verify_400_only_for_a_missing_non_string_or_too_long_token(client, staf
 def test_verify_refusals_by_standing(client, staff, today):
     unlisted = identity(3)
     login(client, unlisted)
-    forged_for_unlisted = qrcodes.issue(unlisted.subject().qr_ref, utcnow()).token
+    forged_for_unlisted = code_of(unlisted, utcnow())
     assert _verify(client, staff["BUS"][1], forged_for_unlisted)["reason"] == "not_listed"
 
     enterprise = list_identity(identity(4, kind="enterprise", name="某公司"), today, category="E02")
@@ -133,7 +140,7 @@ def test_dishonesty_arriving_after_the_code_is_refused(client, staff, today):
 
 def test_expired_code_is_refused_at_verify(app, staff, today):
     who = list_identity(identity(8), today)
-    old = qrcodes.issue(who.subject().qr_ref, utcnow() - dt.timedelta(seconds=120)).token
+    old = code_of(who, utcnow() - dt.timedelta(seconds=120))
     result = scanning.verify(old, staff["BUS"][0], "", utcnow(), today)
     assert result.attempt.reason == "token_expired"
 
@@ -204,14 +211,14 @@ def test_a_queued_confirmation_redeems_after_expiry_only_if_verified_live(app, s
     who = list_identity(identity(16), today)
     now = utcnow()
     staff_id = staff["BUS"][0]
-    verified = qrcodes.issue(who.subject().qr_ref, now).token
+    verified = code_of(who, now)
     assert scanning.verify(verified, staff_id, "gate-1", now, today).attempt.valid
     later = now + dt.timedelta(minutes=10)
     redemption, replayed = scanning.redeem(verified, _measure_id("XY-XING-01"), "queued-0001", staff_id, "gate-1",
                                            later, today)
     assert redemption.id and not replayed
 
-    never_verified = qrcodes.issue(who.subject().qr_ref, now).token
+    never_verified = code_of(who, now)
     with pytest.raises(DomainError) as refused:
         scanning.redeem(never_verified, _measure_id("XY-XING-01"), "queued-0002", staff_id, "gate-1", later, today)
     assert refused.value.code == "token_expired"
@@ -249,7 +256,7 @@ def test_citizen_sees_the_redemption(client, staff, today):
 def test_two_scanners_at_the_same_instant_redeem_once(app, database_url, staff, today):
     """Two counters confirm the same code at once: one redemption, one token_used — by constraint, not by luck."""
     who = list_identity(identity(19), today)
-    token = qrcodes.issue(who.subject().qr_ref, utcnow()).token
+    token = code_of(who, utcnow())
     bus_venue = db.session.get(Account, staff["BUS"][0]).venue_id
     second = accounts.create_account("s_bus_2", PASSWORD, "staff", "test", venue_id=bus_venue).id
     measure_id = _measure_id("XY-XING-01")

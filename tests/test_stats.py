@@ -26,8 +26,7 @@ class Counter:
 
     def subject(self, name: str) -> Subject:
         self.serial += 1
-        subject = Subject(kind="person", name=name, id_hash=f"{self.serial:064d}", id_masked="4417**********001X",
-                          qr_ref=f"r{self.serial:07d}")
+        subject = Subject(kind="person", name=name, id_hash=f"{self.serial:064d}", id_masked="4417**********001X")
         db.session.add(subject)
         db.session.flush()
         return subject

@@ -25,6 +25,8 @@ SEAL_KEY_BYTES = 16
 SIGNATURE_BYTES = 64
 MAX_CATEGORIES = 4
 MAX_NAME_BYTES = 24
+# A phone asks for codes covering this many hours (GET /api/v1/me/codes); signing keys outlive the longest batch.
+DEFAULT_BATCH_HOURS, MAX_BATCH_HOURS = 12, 24
 _HEAD = struct.Struct(">BB8sIH8sBB")  # version, key_id, code_id, not_before, lifetime, batch_tag, seal_day, L
 _KINDS = {PERSON: 1, ENTERPRISE: 2}
 _KIND_OF = {number: kind for kind, number in _KINDS.items()}

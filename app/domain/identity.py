@@ -3,7 +3,6 @@ import datetime as dt
 import hashlib
 import hmac
 import re
-import secrets
 import unicodedata
 from functools import lru_cache
 
@@ -18,7 +17,6 @@ SUBJECT_KINDS = (PERSON, ENTERPRISE)
 KIND_NAMES = {PERSON: "个人", ENTERPRISE: "企业"}
 _KIND_WORDS = {"person": PERSON, "个人": PERSON, "enterprise": ENTERPRISE, "企业": ENTERPRISE,
                "个体工商户": ENTERPRISE}
-QR_REF_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 
 # Residence permits of Hong Kong, Macao and Taiwan residents (港澳台居民居住证) carry these in place of an address code.
 RESIDENCE_PERMIT_REGIONS = {"810000": "香港", "820000": "澳门", "830000": "台湾"}
@@ -191,8 +189,3 @@ def mask_name(kind: str, name: str) -> str:
     if len(last) >= 2:
         return f"{first}·{_mask(last)}"
     return name[0] + "".join(char if char == "·" else "*" for char in name[1:])
-
-
-def new_qr_ref() -> str:
-    """An opaque random reference that stands for the subject inside QR codes."""
-    return "".join(secrets.choice(QR_REF_ALPHABET) for _ in range(8))

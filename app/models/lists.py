@@ -52,7 +52,6 @@ class Subject(db.Model):
     # person's number never is. Enterprises listed before it was kept get it at their next import.
     credit_code: Mapped[str | None] = mapped_column(sa.String(18))
     grade: Mapped[str | None] = mapped_column(sa.String(3))
-    qr_ref: Mapped[str] = mapped_column(sa.String(8), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
 
     entries: Mapped[list["ListEntry"]] = relationship(back_populates="subject", order_by="ListEntry.id")

@@ -6,12 +6,14 @@ from typing import Any
 import sqlalchemy as sa
 
 from app.db.paging import Page, keyset_page
+from app.domain.dates import local_day_bounds
 from app.domain.lists import ACTIVE, EXPIRED, SUSPENDED, UNDER_OBJECTION, entry_status
 from app.domain.measures import Offer, measure_refusal, offers_for
 from app.domain.refusals import REFUSALS, CitizenReason, citizen_reason, measure_reason
 from app.errors import Forbidden
 from app.extensions import db
 from app.models import ListCategory, ListEntry, Measure, Redemption, ScanAttempt, Subject
+from app.models.codes import OFFLINE, ONLINE
 from app.services import dishonesty, lists, objections, qrcodes, scanning
 from app.services.measures import catalogue
 from app.services.subjects import get_subject
@@ -96,12 +98,34 @@ def reason(position: Standing, today: dt.date) -> CitizenReason | None:
     return citizen_reason(code, entry_id=entry.id if entry else None, objection_open=disputed, **facts)
 
 
-def issue_code(subject_id: int, today: dt.date, now: dt.datetime) -> qrcodes.IssuedCode:
-    """A fresh identity code for a subject who may use incentives today; refused with the listing reason."""
-    position = lists.code_standing(subject_id, today)
+def _code_standing(subject_id: int, today: dt.date, covered_until: dt.datetime) -> lists.CodeStanding:
+    """The subject's standing for issuing codes; refused (403) with the listing reason when they may not use
+    incentives today."""
+    position = lists.code_standing(subject_id, today, covered_until)
     if position.refusal:
         raise Forbidden(position.refusal, REFUSALS[position.refusal].citizen)
-    return qrcodes.issue(position.qr_ref, now)
+    return position
+
+
+def issue_code(subject_id: int, today: dt.date, now: dt.datetime) -> qrcodes.IssuedCode:
+    """One fresh code from the subject's online batch: the live one that outlasts this code, else a new one valid to
+    the end of the Beijing day the code ends in (never past the entries it names, the code cut short to match)."""
+    life = qrcodes.ttl()
+    ends = now + dt.timedelta(seconds=life)
+    position = _code_standing(subject_id, today, ends)
+    valid_until = min(local_day_bounds(ends)[1], position.entries_end)
+    tag = position.online_tag or qrcodes.open_batch(subject_id, ONLINE, now, valid_until)
+    return qrcodes.mint(tag, position.sealed, now, min(life, int(valid_until.timestamp()) - int(now.timestamp())))
+
+
+def issue_codes(subject_id: int, hours: int, today: dt.date, now: dt.datetime) -> tuple[list[qrcodes.IssuedCode],
+                                                                                          dt.datetime]:
+    """A new batch for a phone to show offline: a code per consecutive window for `hours` from now (never past the
+    entries it names), and when the batch ends."""
+    position = _code_standing(subject_id, today, now)
+    valid_until = min(now.replace(microsecond=0) + dt.timedelta(hours=hours), position.entries_end)
+    tag = qrcodes.open_batch(subject_id, OFFLINE, now, valid_until)
+    return qrcodes.mint_windows(tag, position.sealed, now, valid_until), valid_until
 
 
 def redemption_of_code(subject_id: int, token: str) -> Redemption | None:

@@ -146,7 +146,7 @@ def create_subjects(rows: list[Row], subjects: dict[str, Subject]) -> None:
         return
     db.session.execute(sa.insert(Subject), [
         {"kind": s.kind, "name": s.name, "id_hash": s.id_hash, "id_masked": s.id_masked,
-         "credit_code": s.credit_code, "qr_ref": s.qr_ref, "grade": None} for s in new.values()])
+         "credit_code": s.credit_code, "grade": None} for s in new.values()])
     subjects.update(subjects_by_hash(set(new)))
 
 

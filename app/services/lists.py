@@ -5,10 +5,14 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from app.db.prepared import Prepared, raw_connection
-from app.domain.lists import REVOKED, entry_status, exclusion_start, refusal_of
+from app.domain.codes import MAX_CATEGORIES, Sealed
+from app.domain.dates import LOCAL_TZ
+from app.domain.identity import mask_name
+from app.domain.lists import ACTIVE, REVOKED, entry_status, exclusion_start, refusal_of
 from app.errors import Conflict, DomainError, NotFound
 from app.extensions import db
-from app.models import DishonestyRecord, ListEntry, ScanAttempt, Subject
+from app.models import CodeBatch, DishonestyRecord, ListEntry, ScanAttempt, Subject
+from app.models.codes import ONLINE
 from app.services import audit, scanning
 from app.services.dishonesty import blocking_exists, is_excluded
 from app.services.subjects import get_subject
@@ -19,29 +23,56 @@ def listing_refusal(subject: Subject, entries: list[ListEntry], today: dt.date) 
     return refusal_of(is_excluded(subject.id, today), entries, today)
 
 
+def may_use_incentives(subject_id: sa.ColumnElement, since: dt.date, today: dt.date) -> sa.ColumnElement[bool]:
+    """`refusal_of(...) is None` in SQL, for statements over many subjects (the counters' deny-list): an entry whose
+    stored state is active that has not expired, and no record that blocks (blocking_conditions)."""
+    return sa.and_(sa.exists().where(ListEntry.subject_id == subject_id, ListEntry.status == ACTIVE,
+                                     ListEntry.expires_on >= today),
+                   ~blocking_exists(subject_id, since, today))
+
+
 @dataclass(frozen=True)
 class CodeStanding:
-    """What issuing a code needs: the subject's opaque QR reference and why they may not use incentives, if so."""
+    """What issuing a code needs: why the subject may not use incentives (None when they may), what a counter opens
+    (masked name, grade, the categories of the four oldest active entries), the end of the earliest of those entries'
+    last days (no batch outlives it), and the subject's online batch still live at `covered_until`, if any."""
 
-    qr_ref: str
     refusal: str | None
+    sealed: Sealed | None
+    entries_end: dt.datetime | None
+    online_tag: str | None
 
+
+_LIVE_ONLINE_BATCH = (sa.select(CodeBatch.tag).where(CodeBatch.subject_id == Subject.id, CodeBatch.kind == ONLINE,
+                                                     CodeBatch.valid_until >= sa.bindparam("covered_until"))
+                      .order_by(CodeBatch.valid_until.desc()).limit(1).scalar_subquery())
 
 # Issuing a code is the citizens' busiest call: the facts in one prepared read, the rule (refusal_of) in Python.
 _STANDING = Prepared(
-    sa.select(Subject.qr_ref, blocking_exists(Subject.id).label("blocked"), ListEntry.status, ListEntry.expires_on)
+    sa.select(Subject.kind, Subject.name, Subject.grade, blocking_exists(Subject.id).label("blocked"),
+              _LIVE_ONLINE_BATCH.label("online_tag"), ListEntry.status, ListEntry.expires_on, ListEntry.category_id)
     .select_from(Subject).outerjoin(ListEntry, ListEntry.subject_id == Subject.id)
-    .where(Subject.id == sa.bindparam("subject_id")))
+    .where(Subject.id == sa.bindparam("subject_id")).order_by(ListEntry.recognized_on, ListEntry.id))
 
 
-def code_standing(subject_id: int, today: dt.date) -> CodeStanding:
+def code_standing(subject_id: int, today: dt.date, covered_until: dt.datetime) -> CodeStanding:
     with raw_connection() as connection:
-        rows = _STANDING.run(connection, subject_id=subject_id, today=today, since=exclusion_start(today))
+        rows = _STANDING.run(connection, subject_id=subject_id, today=today, since=exclusion_start(today),
+                             covered_until=covered_until)
         connection.commit()
     if not rows:
         raise NotFound("subject_not_found", "主体不存在")
+    first = rows[0]
     entries = [row for row in rows if row.status is not None]
-    return CodeStanding(rows[0].qr_ref, refusal_of(bool(rows[0].blocked), entries, today))
+    refusal = refusal_of(bool(first.blocked), entries, today)
+    if refusal:
+        return CodeStanding(refusal, None, None, None)
+    named = [row for row in entries if entry_status(row, today) == ACTIVE][:MAX_CATEGORIES]
+    categories = tuple(dict.fromkeys(row.category_id for row in named))
+    last_day = min(row.expires_on for row in named)
+    sealed = Sealed(first.kind, first.grade, categories, mask_name(first.kind, first.name))
+    end = dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time(), tzinfo=LOCAL_TZ).astimezone(dt.UTC)
+    return CodeStanding(None, sealed, end, first.online_tag)
 
 
 def _get_entry(entry_id: int) -> ListEntry:

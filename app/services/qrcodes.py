@@ -1,158 +1,108 @@
-"""Identity QR codes: short-lived itsdangerous-signed tokens that carry no personal data and fit QR version 3-M.
-
-A token is `KKSSSSSSSSNNNNNN.TTTTTTT.GGGGGGGGGGGGGGGG`: key reference (2), the subject's opaque reference (8) and a
-random nonce (6), then itsdangerous's timestamp and an 80-bit HMAC-SHA256 signature. itsdangerous writes the last two
-in URL-safe base64; they are carried in base32 instead so the whole token uses the QR alphanumeric alphabet
-(upper case, digits, '.'), which keeps the code at version 3 for a webcam at arm's length.
-"""
-import base64
+"""Identity codes at the server (format 1, docs/offline-codes.md): the keys from configuration, batches, minting a
+batch's codes, checking a scanned string online, and the QR image."""
 import datetime as dt
-import hashlib
 import io
-import re
 import secrets
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import NamedTuple
 
 import numpy as np
+import sqlalchemy as sa
 import zxingcpp
 from flask import current_app
-from itsdangerous import BadSignature, SignatureExpired, TimestampSigner
-from itsdangerous.encoding import base64_decode, base64_encode
-from itsdangerous.signer import HMACAlgorithm
 from PIL import Image
 
-from app.domain.identity import QR_REF_ALPHABET
-from app.errors import DomainError
+from app.db.prepared import Prepared, raw_connection
+from app.domain import codes
+from app.domain.codes import Parsed, Payload, Sealed
+from app.domain.dates import local_date
+from app.models import CodeBatch
 
-SALT = "xinyi.identity-qr"
-SIGNATURE_BYTES = 10
-NONCE_LENGTH = 6
-# A token minted up to this far in the future is accepted: app servers' clocks may differ by a little.
+# A code is accepted this far outside its window: app servers' clocks may differ by a little.
 CLOCK_LEEWAY_SECONDS = 5
+# The longest scanned string a request may carry (422 beyond); a code itself is at most codes.MAX_TOKEN_LENGTH.
 MAX_TOKEN_LENGTH = 512
-_SHAPE = re.compile(r"([A-Z2-7]{2})([A-Z2-7]{8})([A-Z2-7]{6})\.([A-Z2-7]{7})\.([A-Z2-7]{16})")
-
-
-class TokenRefused(DomainError):
-    """A scanned string that is not a live identity code; `code` is the API.md reason."""
-
-
-class _TruncatedHMAC(HMACAlgorithm):
-    """HMAC-SHA256 cut to 80 bits: forging one takes 2^80 online guesses within a code's 60-second life."""
-
-    def get_signature(self, key: bytes, value: bytes) -> bytes:
-        return super().get_signature(key, value)[:SIGNATURE_BYTES]
-
-
-class _ClockSigner(TimestampSigner):
-    """TimestampSigner that reads the time it is given, so issuing and verifying take `now` like every rule."""
-
-    def __init__(self, key: str, timestamp: int) -> None:
-        super().__init__(key, salt=SALT, algorithm=_TruncatedHMAC(hashlib.sha256), digest_method=hashlib.sha256)
-        self._timestamp = timestamp
-
-    def get_timestamp(self) -> int:
-        return self._timestamp
 
 
 @dataclass(frozen=True)
 class IssuedCode:
+    """One signed code and its window; `ttl` is its life in seconds, `refresh_in` when to fetch the next one."""
+
     token: str
+    not_before: dt.datetime
     expires_at: dt.datetime
     ttl: int
     refresh_in: int
 
 
-@dataclass(frozen=True)
-class VerifiedCode:
-    """A genuine, live code: whose it is (opaque reference) and its single-use key."""
-
-    subject_ref: str
-    token_key: str
-    issued_at: dt.datetime
-    expires_at: dt.datetime
+@lru_cache(maxsize=8)
+def _public_keys(seeds: tuple[bytes, ...]) -> dict[int, bytes]:
+    return {codes.key_id(public): public for public in map(codes.public_key, seeds)}
 
 
-@lru_cache(maxsize=64)
-def key_reference(key: str) -> str:
-    """Two base32 characters naming a signing key without revealing it."""
-    return base64.b32encode(hashlib.sha256(key.encode()).digest())[:2].decode()
+def public_keys() -> dict[int, bytes]:
+    """The public key of every listed signing key, by key id: all of them verify."""
+    return _public_keys(tuple(current_app.config["CODE_SIGNING_KEYS"]))
 
 
-def _b64_to_b32(part: bytes) -> str:
-    return base64.b32encode(base64_decode(part)).decode().rstrip("=")
+def seal_key(day: int) -> bytes:
+    """The seal key of a day number (days since 1970-01-01 of a Beijing date)."""
+    return codes.seal_key(current_app.config["CODE_SEAL_SECRET"], day)
 
 
-# RFC 4648 base32 letters as the digits int(..., 32) reads: decoding in C rather than base64.b32decode's Python loop.
-_BASE32_AS_DIGITS = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", "0123456789abcdefghijklmnopqrstuv")
-
-
-def _b32_to_b64(part: str) -> bytes:
-    """Inverse of _b64_to_b32 for a part of the token's alphabet; stray padding bits are refused as malformed."""
-    size, spare = divmod(5 * len(part), 8)
-    value = int(part.translate(_BASE32_AS_DIGITS), 32)
-    if value & ((1 << spare) - 1):
-        raise ValueError("non-canonical base32")
-    return base64_encode((value >> spare).to_bytes(size, "big"))
-
-
-def _ttl() -> int:
+def ttl() -> int:
     return current_app.config["QR_TTL_SECONDS"]
 
 
-def refresh_interval(ttl: int) -> int:
+def refresh_interval(lifetime: int) -> int:
     """When the client should fetch a new code: a quarter of the life (at least 10 s) before it ends."""
-    return max(1, ttl - max(10, ttl // 4))
+    return max(1, lifetime - max(10, lifetime // 4))
 
 
-def issue(subject_ref: str, now: dt.datetime) -> IssuedCode:
-    """Mint a code for a subject reference with the newest key; the caller has checked the subject is listed."""
-    key = current_app.config["QR_SIGNING_KEYS"][-1]
-    timestamp = int(now.timestamp())
-    nonce = "".join(secrets.choice(QR_REF_ALPHABET) for _ in range(NONCE_LENGTH))
-    value, stamp, signature = _ClockSigner(key, timestamp).sign(key_reference(key) + subject_ref + nonce).split(b".")
-    token = f"{value.decode()}.{_b64_to_b32(stamp)}.{_b64_to_b32(signature)}"
-    ttl = _ttl()
-    return IssuedCode(token, dt.datetime.fromtimestamp(timestamp + ttl, dt.UTC), ttl, refresh_interval(ttl))
+_INSERT_BATCH = Prepared(sa.insert(CodeBatch), column_keys=["tag", "subject_id", "kind", "issued_at", "valid_until"])
 
 
-def verify(token: str, now: dt.datetime) -> VerifiedCode:
-    """Check shape, key, signature and age; refuse with token_malformed, token_bad_signature or token_expired."""
-    match = _SHAPE.fullmatch(token.strip().upper())
-    if match is None:
-        raise TokenRefused("token_malformed", "不是本平台的身份二维码")
-    key_ref, subject_ref, nonce, stamp, signature = match.groups()
-    keys = {key_reference(key): key for key in current_app.config["QR_SIGNING_KEYS"]}
-    if key_ref not in keys:
-        raise TokenRefused("token_bad_signature", "二维码签名无效")
-    ttl = _ttl()
-    signer = _ClockSigner(keys[key_ref], int(now.timestamp()) + CLOCK_LEEWAY_SECONDS)
+def open_batch(subject_id: int, kind: str, now: dt.datetime, valid_until: dt.datetime) -> str:
+    """Record a new batch of the subject's codes and return its random tag (16 hex digits)."""
+    tag = secrets.token_hex(codes.ID_BYTES)
+    with raw_connection() as connection:
+        _INSERT_BATCH.run(connection, tag=tag, subject_id=subject_id, kind=kind, issued_at=now,
+                          valid_until=valid_until)
+        connection.commit()
+    return tag
+
+
+def mint(tag: str, sealed: Sealed, start: dt.datetime, lifetime: int) -> IssuedCode:
+    """A code of the batch `tag`, valid from `start` (whole seconds) for `lifetime` seconds, signed with the newest
+    key and sealed with the key of the Beijing day it starts in."""
+    not_before = int(start.timestamp())
+    day = codes.day_number(local_date(start))
+    payload = Payload(secrets.token_bytes(codes.ID_BYTES), not_before, lifetime, bytes.fromhex(tag), day, sealed)
+    token = codes.encode(payload, current_app.config["CODE_SIGNING_KEYS"][-1], seal_key(day))
+    return IssuedCode(token, dt.datetime.fromtimestamp(not_before, dt.UTC),
+                      dt.datetime.fromtimestamp(not_before + lifetime, dt.UTC), lifetime, refresh_interval(lifetime))
+
+
+def mint_windows(tag: str, sealed: Sealed, now: dt.datetime, valid_until: dt.datetime) -> list[IssuedCode]:
+    """Consecutive windows of the configured life from now until `valid_until`, each its own code."""
+    life, start = ttl(), int(now.timestamp())
+    end = int(valid_until.timestamp())
+    return [mint(tag, sealed, dt.datetime.fromtimestamp(at, dt.UTC), min(life, end - at))
+            for at in range(start, end, life)]
+
+
+def claim(token: str) -> Parsed | None:
+    """What a scanned string says it is (batch tag, code id), before any check; None when it is no format-1 code."""
     try:
-        signed = b".".join([(key_ref + subject_ref + nonce).encode(), _b32_to_b64(stamp), _b32_to_b64(signature)])
-    except ValueError:
-        raise TokenRefused("token_malformed", "不是本平台的身份二维码") from None
-    try:
-        _, issued = signer.unsign(signed, max_age=ttl + CLOCK_LEEWAY_SECONDS, return_timestamp=True)
-    except SignatureExpired:
-        raise TokenRefused("token_expired", "二维码已过期，请刷新后重新出示") from None
-    except BadSignature:
-        raise TokenRefused("token_bad_signature", "二维码签名无效") from None
-    return VerifiedCode(subject_ref, subject_ref + nonce, issued, issued + dt.timedelta(seconds=ttl))
+        return codes.parse(token)
+    except codes.CodeRefused:
+        return None
 
 
-class Claim(NamedTuple):
-    """What a well-formed scanned string says it is, before any check: whose code, and its single-use key."""
-
-    subject_ref: str
-    token_key: str
-
-
-def claim(token: str) -> Claim | None:
-    """The parts a token names (unverified), read with the same pattern `verify` uses, so a verified code agrees."""
-    match = _SHAPE.fullmatch(token.strip().upper())
-    return Claim(match.group(2), match.group(2) + match.group(3)) if match else None
+def check(parsed: Parsed, now: dt.datetime) -> None:
+    """Signature, then window; raises CodeRefused with token_bad_signature or token_expired."""
+    codes.check_signature(parsed, public_keys())
+    codes.check_window(parsed, now, CLOCK_LEEWAY_SECONDS)
 
 
 def render_png(token: str, scale: int = 8) -> bytes:

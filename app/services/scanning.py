@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.db.paging import Page
 from app.db.prepared import Prepared, RawConnection, raw_connection
+from app.domain.codes import CodeRefused, Parsed
 from app.domain.identity import mask_name
 from app.domain.lists import ACTIVE, entry_status, exclusion_start, refusal_of
 from app.domain.measures import PUBLISHED, Offer, is_current, no_offer_reason, offers_for
@@ -23,7 +24,7 @@ from app.domain.refusals import REFUSALS
 from app.domain.roles import actor
 from app.errors import Conflict, DomainError, NotFound
 from app.extensions import db
-from app.models import Account, ListCategory, ListEntry, Measure, Redemption, ScanAttempt, Subject
+from app.models import Account, CodeBatch, ListCategory, ListEntry, Measure, Redemption, ScanAttempt, Subject
 from app.services import audit, qrcodes, scan_log
 from app.services.dishonesty import blocking_exists
 
@@ -93,8 +94,8 @@ class _Standing:
 
 # ---- statements, built once ----------------------------------------------------------------------------------
 # Each scan reads everything it needs in one statement, keyed by the staff member: their venue, and the subject the
-# code claims with their list entries, whether that code was redeemed and whether dishonesty blocks them. The
-# claimed subject is only used once the code's signature and age check out.
+# code's batch tag stands for with their list entries, whether that code was redeemed and whether dishonesty blocks
+# them. The claimed subject is only used once the code's signature and window check out.
 
 # The measure columns the rules and the answer read, each selected as `m_<name>` and read back as MeasureRow.
 _MEASURE_COLUMNS = (Measure.id, Measure.code, Measure.title, Measure.provider_id, Measure.kinds, Measure.category_codes,
@@ -115,7 +116,8 @@ _EARLIER = (_EARLIER_REDEMPTION.id.label("earlier_id"), _EARLIER_REDEMPTION.toke
 
 
 def _with_subject(query: sa.Select) -> sa.Select:
-    return (query.outerjoin(Subject, Subject.qr_ref == sa.bindparam("subject_ref"))
+    return (query.outerjoin(CodeBatch, CodeBatch.tag == sa.bindparam("batch_tag"))
+            .outerjoin(Subject, Subject.id == CodeBatch.subject_id)
             .outerjoin(ListEntry, ListEntry.subject_id == Subject.id)
             .outerjoin(ListCategory, ListCategory.id == ListEntry.category_id))
 
@@ -154,15 +156,20 @@ _INSERT_REDEMPTION = Prepared(
 
 # ---- shared steps ----------------------------------------------------------------------------------------------
 
-def _claimed(token: str) -> tuple[str | None, str | None]:
-    """(subject reference, single-use key) the scanned string claims; a verified code always agrees with it."""
-    return qrcodes.claim(token) or (None, None)
-
-
-def _read(connection: RawConnection, statement: Prepared, subject_ref: str | None, token_key: str | None,
-          today: dt.date, params: dict[str, Any]) -> list[tuple]:
-    return statement.run(connection, subject_ref=subject_ref, token_key=token_key, today=today,
+def _read(connection: RawConnection, statement: Prepared, claimed: Parsed | None, today: dt.date,
+          params: dict[str, Any]) -> list[tuple]:
+    """The scan's one read, for the batch tag and single-use key the scanned string claims (none if malformed)."""
+    batch_tag, token_key = (claimed.batch_tag.hex(), claimed.token_key) if claimed else (None, None)
+    return statement.run(connection, batch_tag=batch_tag, token_key=token_key, today=today,
                          since=exclusion_start(today), **params)
+
+
+def _check(claimed: Parsed | None, now: dt.datetime) -> Parsed:
+    """The claimed code if its signature and window hold now; else CodeRefused with the reason."""
+    if claimed is None:
+        raise CodeRefused("token_malformed")
+    qrcodes.check(claimed, now)
+    return claimed
 
 
 def _venue_of(rows: list[tuple]) -> int:
@@ -212,17 +219,17 @@ def _log(connection: RawConnection, values: dict[str, Any]) -> LoggedAttempt:
 
 def verify(token: str, staff_id: int, device: str, now: dt.datetime, today: dt.date) -> Verification:
     """Check a scanned string against signature, age, single use and the subject's live standing; log the attempt."""
-    claimed, params = _claimed(token), {"staff_id": staff_id}
+    claimed = qrcodes.claim(token)
     with raw_connection() as connection:
-        rows = _read(connection, _VERIFY_READ, *claimed, today, params)
+        rows = _read(connection, _VERIFY_READ, claimed, today, {"staff_id": staff_id})
         venue_id = _venue_of(rows)
         subject, offers, token_key, expires_at = None, [], None, None
         try:
-            code = qrcodes.verify(token, now)
-        except qrcodes.TokenRefused as refused:
+            code = _check(claimed, now)
+        except CodeRefused as refused:
             reason = refused.code
         else:
-            token_key, expires_at = code.token_key, code.expires_at
+            token_key, expires_at = code.token_key, dt.datetime.fromtimestamp(code.expires_at, dt.UTC)
             standing = _standing(rows)
             subject = standing.subject
             reason = _refusal(standing, today)
@@ -256,33 +263,33 @@ def _earlier(row: tuple | None, token_key: str | None, measure_id: int) -> Redee
     return Redeemed(row.earlier_id, row.earlier_measure_id, row.earlier_benefit, row.earlier_redeemed_at)
 
 
-def _live_code(connection: RawConnection, token: str, token_key: str | None, venue_id: int,
-               now: dt.datetime) -> None:
+def _live_code(connection: RawConnection, claimed: Parsed | None, venue_id: int, now: dt.datetime) -> None:
     """Pass if the code is live now — or was verified live at this venue and the confirmation is within the grace.
 
     A confirmation queued by a scanner that lost the network reaches the server after the code's minute is up;
     the successful verify attempt proves the citizen showed a live code at this counter.
     """
     try:
-        qrcodes.verify(token, now)
-    except qrcodes.TokenRefused as refused:
-        if refused.code != "token_expired" or token_key is None:
+        _check(claimed, now)
+    except CodeRefused as refused:
+        if refused.code != "token_expired":
             raise
         grace = dt.timedelta(seconds=current_app.config["REDEEM_GRACE_SECONDS"])
-        verified = _VERIFIED_LIVE_AT.run(connection, token_key=token_key, venue_id=venue_id, since=now - grace)
+        verified = _VERIFIED_LIVE_AT.run(connection, token_key=claimed.token_key, venue_id=venue_id,
+                                         since=now - grace)
         if not verified:
             raise
-        qrcodes.verify(token, verified[0].at)
+        _check(claimed, verified[0].at)
 
 
 def redeem(token: str, measure_id: int, idempotency_key: str, staff_id: int, device: str, now: dt.datetime,
            today: dt.date) -> tuple[Redeemed, bool]:
     """Redeem one measure with a code, once; returns (redemption, replayed). Refusals are logged and raised."""
-    claimed = _claimed(token)
-    token_key = claimed[1]
+    claimed = qrcodes.claim(token)
+    token_key = claimed.token_key if claimed else None
     params = {"staff_id": staff_id, "idempotency_key": idempotency_key, "measure_id": measure_id}
     with raw_connection() as connection:
-        rows = _read(connection, _REDEEM_READ, *claimed, today, params)
+        rows = _read(connection, _REDEEM_READ, claimed, today, params)
         venue_id = _venue_of(rows)
         earlier = _earlier(rows[0], token_key, measure_id)
         if earlier is not None:
@@ -295,8 +302,8 @@ def redeem(token: str, measure_id: int, idempotency_key: str, staff_id: int, dev
                    "subject_id": None, "measure_id": measure_id, "token_key": token_key, "valid": False,
                    "reason": None, "at": now}
         try:
-            _live_code(connection, token, token_key, venue_id, now)
-        except qrcodes.TokenRefused as refused:
+            _live_code(connection, claimed, venue_id, now)
+        except CodeRefused as refused:
             raise _refuse(connection, attempt, refused.code) from None
         standing = _standing(rows)
         subject = standing.subject

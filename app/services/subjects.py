@@ -4,7 +4,7 @@ import datetime as dt
 import sqlalchemy as sa
 from flask import current_app
 
-from app.domain.identity import ENTERPRISE, PERSON, id_hash, mask_id_number, new_qr_ref, normalize_id_number
+from app.domain.identity import ENTERPRISE, PERSON, id_hash, mask_id_number, normalize_id_number
 from app.errors import DomainError, NotFound
 from app.extensions import db
 from app.models import Department, ListCategory, Subject
@@ -31,7 +31,7 @@ def find_subject(kind: str, number: str) -> Subject | None:
 def new_subject(kind: str, number: str, name: str) -> Subject:
     """A subject for a validated ID number and name; the caller adds it to its transaction."""
     return Subject(kind=kind, name=name, id_hash=subject_hash(kind, number), id_masked=mask_id_number(number),
-                   credit_code=number if kind == ENTERPRISE else None, qr_ref=new_qr_ref())
+                   credit_code=number if kind == ENTERPRISE else None)
 
 
 def _numbers(query: str, today: dt.date) -> list[tuple[str, str]]:
