@@ -101,6 +101,9 @@ class BaseConfig:
 
     # How long after a successful verify a queued confirmation may still redeem the (by then expired) code.
     REDEEM_GRACE_SECONDS = int(os.environ.get("REDEEM_GRACE_SECONDS", 24 * 3600))
+    # How old a counter bundle may be and still decide offline; offline decisions are accepted for upload up to this
+    # plus a day after they were made (docs/offline-codes.md).
+    OFFLINE_BUNDLE_MAX_AGE = int(os.environ.get("OFFLINE_BUNDLE_MAX_AGE", 24 * 3600))
 
     # Times in answers carry this zone's offset (stored times are UTC); everyone using the system is in Beijing.
     DISPLAY_TIMEZONE = os.environ.get("DISPLAY_TIMEZONE", "Asia/Shanghai")

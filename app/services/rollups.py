@@ -1,7 +1,9 @@
 """Daily roll-ups of the scan log, filled for each Beijing day once it has closed.
 
 Every attempt and redemption is stamped with the server's clock when it is written, so a day's rows are final once
-the day is over (plus a margin for requests still committing at midnight). The statistics read closed days from
+the day is over (plus a margin for requests still committing at midnight) — except what counters decided offline,
+which is stamped when they decided and uploaded later: a day is closed only once such uploads can no longer fall on
+it (app.services.bundle.upload_horizon: the bundle's maximum age and a day). The statistics read closed days from
 here, which keeps a year's dashboard as cheap as a month's, and the purge keeps these counts when it removes the rows.
 """
 import datetime as dt
@@ -15,6 +17,7 @@ from app.domain.dates import LOCAL_TZ
 from app.extensions import db
 from app.models import Redemption, ScanAttempt
 from app.models.rollups import DailyAttempts, DailyRedemptions, DailyVenueCitizens, RolledDay
+from app.services.bundle import upload_horizon
 
 # A request stamped just before midnight may still be committing just after it.
 SETTLE = dt.timedelta(minutes=10)
@@ -41,8 +44,8 @@ def unpack(packed: bytes) -> np.ndarray:
 
 
 def last_closed_day(now: dt.datetime) -> dt.date:
-    """The latest Beijing day whose rows can no longer change."""
-    return (now - SETTLE).astimezone(LOCAL_TZ).date() - dt.timedelta(days=1)
+    """The latest Beijing day whose rows can no longer change, offline uploads included."""
+    return (now - SETTLE - upload_horizon()).astimezone(LOCAL_TZ).date() - dt.timedelta(days=1)
 
 
 def rolled_through() -> dt.date | None:

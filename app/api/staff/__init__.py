@@ -4,6 +4,7 @@ from typing import Any
 from flask import current_app, g, jsonify, request
 from flask_smorest import Blueprint
 
+from app.api.staff import offline
 from app.api.staff.schemas import (
     AttemptPageSchema,
     IdempotencyHeaderSchema,
@@ -26,7 +27,7 @@ from app.services import scanning, sessions
 blp = Blueprint("scan", __name__, url_prefix="/api/v1", description="柜台扫码：核验身份二维码、确认核销、扫码记录")
 blp.after_request(no_store)
 staff_only = login_required("staff")
-BLUEPRINTS = (blp,)
+BLUEPRINTS = (blp, offline.blp)
 
 
 @blp.route("/staff/login", methods=["POST"])

@@ -41,6 +41,7 @@ VERBS: dict[str, str] = {
     "objection.rejected": "认定名单异议 #{target} 不成立（理由：{reason}）",
     "complaint.reply": "答复了投诉建议 #{target}",
     "redemption.create": "在柜台核销了一次激励",
+    "redemption.move": "上传离线记录：同一二维码两次核销，核销改记为更早的一次（扫码记录 #{from_attempt_id} 记为重复）",
     "retention.purge": "按保存期限清除了 {before} 之前的扫码记录 {attempts} 条、核销记录 {redemptions} 条",
 }
 LINKS: dict[str, Callable[[str], str]] = {
