@@ -1,5 +1,6 @@
-"""The dashboard: overdue cases first, the range's totals, redemptions by scenario and day, per-venue and per-measure
-tables, refusals by reason; the redemption export. A partner unit's manager sees the same for their unit only."""
+"""The dashboard: overdue cases first, the range's totals (offline duplicates among them), redemptions by scenario
+and day, per-venue and per-measure tables, refusals by reason; the redemption export. A partner unit's manager sees
+the same for their unit only."""
 import datetime as dt
 
 from flask import Response, g, render_template, request, stream_with_context
@@ -10,7 +11,7 @@ from app.domain.dates import utcnow
 from app.domain.roles import REVIEWERS
 from app.http.bodies import load
 from app.models import Complaint, Objection
-from app.services import case_log, stats
+from app.services import case_log, offline, stats
 from app.web.console.access import current_actor, requires, unit_of
 from app.web.console.charts import stacked
 
@@ -27,7 +28,8 @@ def date_range() -> tuple[dt.date, dt.date]:
 def dashboard():
     start, end, unit, now = *date_range(), unit_of(g.account), utcnow()
     figures = {"totals": stats.totals(start, end, unit), "chart": stacked(stats.redemptions_by_day(start, end, unit)),
-               "measures": stats.by_measure(start, end, unit), "refusals": stats.refusals_by_reason(start, end, unit)}
+               "measures": stats.by_measure(start, end, unit), "refusals": stats.refusals_by_reason(start, end, unit),
+               "duplicates": offline.duplicates(start, end, unit)}
     if unit is None:
         overdue = [("objection", case) for case in case_log.review_queue(
             OBJECTION, Objection, None, True, now, 1).items[:OVERDUE_SHOWN]]

@@ -1,7 +1,8 @@
-"""Scan history and refusals at the counters: a manager's own unit, or any unit for the credit office."""
+"""Scan history and refusals at the counters: a manager's own unit, or any unit for the credit office; attempts
+decided offline are marked, and a duplicate of an offline redemption names the counter whose redemption stands."""
 from flask import g, render_template, request
 
-from app.services import scan_log, venues
+from app.services import offline, scan_log, venues
 from app.web.console.access import requires, unit_of
 
 
@@ -12,4 +13,5 @@ def scan_log_page():
     refusals_only = request.args.get("only") == "refused"
     page = scan_log.attempts(venue_id, after=request.args.get("after") or None, refusals_only=refusals_only)
     return render_template("console/scans.html", page=page, unit=unit, venue_id=venue_id,
-                           refusals_only=refusals_only, venues=[] if unit else venues.venues())
+                           refusals_only=refusals_only, venues=[] if unit else venues.venues(),
+                           held=offline.redemptions_held(page.items))
