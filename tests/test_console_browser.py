@@ -342,7 +342,8 @@ def test_dashboard_chart_and_csv_export(page, live, catalogue, today):
 
     login(page, "c_reviewer")
     assert page.url == live.url + "/admin/dashboard"
-    assert [figure.inner_text() for figure in page.locator(".totals .figure").all()] == ["2", "1", "3", "1"]
+    # redemptions, citizens, scans, refusals, offline duplicates
+    assert [figure.inner_text() for figure in page.locator(".totals .figure").all()] == ["2", "1", "3", "1", "0"]
     assert "（33.3%）" in page.locator(".totals").inner_text()
     chart = page.locator("svg.chart")
     assert chart.is_visible()
