@@ -4,7 +4,8 @@ hard cases: dark-mode screens, mirrored frames, 4K photos), and the real photogr
 --format picks the codes: `format1` (docs/offline-codes.md, made with the server's encoder: QR version 7 or 8),
 `legacy` (the 41-character tokens before issue 23, QR version 3, same alphabet and length as those were), or `both`
 side by side on the same scenes. A code's symbol has the same size in the frame whatever its version (a phone shows
-the code at one size), so a larger version has smaller modules.
+the code at one size), so a larger version has smaller modules; `--size module` shows every code with the modules of
+a version-3 symbol instead (a larger code on the screen), and `--ec L` renders at error correction L (a lower version).
 """
 import argparse
 import datetime as dt
@@ -108,13 +109,14 @@ def legacy_token(rng: random.Random) -> str:
     return f"{letters(16)}.{letters(7)}.{letters(16)}"
 
 
-def issue_tokens(count: int, rng: random.Random, code_format: str = "format1") -> list[tuple[str, np.ndarray]]:
+def issue_tokens(count: int, rng: random.Random, code_format: str = "format1",
+                 ec_level: str = "M") -> list[tuple[str, np.ndarray]]:
     """Identity tokens, each with its PNG (as the server renders it: level M, quiet zone) as a grayscale image."""
     make = format1_token if code_format == "format1" else legacy_token
     tokens = []
     for _ in range(count):
         token = make(rng)
-        symbol = zxingcpp.create_barcode(token, zxingcpp.BarcodeFormat.QRCode, ec_level="M")
+        symbol = zxingcpp.create_barcode(token, zxingcpp.BarcodeFormat.QRCode, ec_level=ec_level)
         image = np.asarray(symbol.to_image(scale=1))
         tokens.append((token, cv2.resize(image, None, fx=SOURCE_MODULE, fy=SOURCE_MODULE,
                                          interpolation=cv2.INTER_NEAREST)))
@@ -306,15 +308,17 @@ def photograph(scene: np.ndarray, rng: np.random.Generator, spot: tuple[float, f
     return jpeg.tobytes()
 
 
-def coded_frame(rng: np.random.Generator, token: str, code: np.ndarray, dark_mode: bool = False) -> Frame:
-    """A frame with one code: log-uniform 90-400 px side, any spin, tilted up to 35 degrees."""
+def coded_frame(rng: np.random.Generator, token: str, code: np.ndarray, dark_mode: bool = False,
+                module_sized: bool = False) -> Frame:
+    """A frame with one code: log-uniform 90-400 px side (of the symbol; with module_sized, of a version-3 symbol with
+    the same modules), any spin, tilted up to 35 degrees."""
     side = math.exp(rng.uniform(math.log(90), math.log(400)))
     tilt = rng.uniform(0, 35)
     tags = {"small < 130 px"} if side < 130 else set()
     tags |= {"tilt > 25°"} if tilt > 25 else set()
     scene = background(rng)
     plane, origin = carrier(rng, code, tags, dark_mode)
-    homography = pose(rng, side, tilt, (*origin, code.shape[0]), modules_of(code))
+    homography = pose(rng, side, tilt, (*origin, code.shape[0]), SYMBOL_MODULES if module_sized else modules_of(code))
     paste(scene, plane, homography)
     code_to_frame = homography @ np.array([[1, 0, origin[0]], [0, 1, origin[1]], [0, 0, 1]])
     half = code.shape[0] / 2
@@ -341,11 +345,12 @@ def empty_frame(rng: np.random.Generator) -> Frame:
     return Frame(photograph(scene, rng, centre, set()), None)
 
 
-def image_set(coded: int, empty: int, seed: int = SEED,
-              tokens: list[tuple[str, np.ndarray]] | None = None) -> list[Frame]:
+def image_set(coded: int, empty: int, seed: int = SEED, tokens: list[tuple[str, np.ndarray]] | None = None,
+              module_sized: bool = False) -> list[Frame]:
     """The whole deterministic set: coded frames first, then frames without a code."""
     tokens = tokens if tokens is not None else issue_tokens(coded, random.Random(seed))
-    frames = [coded_frame(np.random.default_rng([seed, i]), token, code) for i, (token, code) in enumerate(tokens)]
+    frames = [coded_frame(np.random.default_rng([seed, i]), token, code, module_sized=module_sized)
+              for i, (token, code) in enumerate(tokens)]
     return frames + [empty_frame(np.random.default_rng([seed, coded + i])) for i in range(empty)]
 
 
@@ -360,8 +365,8 @@ def four_k(image: np.ndarray) -> np.ndarray:
     return np.clip(large + noise, 0, 255).astype(np.uint8)
 
 
-def hard_sets(frames: list[Frame], tokens: list[tuple[str, np.ndarray]], count: int,
-              seed: int = SEED) -> dict[str, list[Frame]]:
+def hard_sets(frames: list[Frame], tokens: list[tuple[str, np.ndarray]], count: int, seed: int = SEED,
+              module_sized: bool = False) -> dict[str, list[Frame]]:
     """Hard cases the main set does not hold, count frames each (and a few without a code where it matters).
 
     - dark mode: new frames (their own seeds; the main set's tokens) whose phone or card shows the code light on
@@ -372,7 +377,8 @@ def hard_sets(frames: list[Frame], tokens: list[tuple[str, np.ndarray]], count: 
     """
     coded = [(i, frame) for i, frame in enumerate(frames) if frame.token][:count]
     empty = [(i, frame) for i, frame in enumerate(frames) if not frame.token][:count // 4]
-    dark = [coded_frame(np.random.default_rng([seed, 100_000 + i]), token, code, dark_mode=True)
+    dark = [coded_frame(np.random.default_rng([seed, 100_000 + i]), token, code, dark_mode=True,
+                        module_sized=module_sized)
             for i, (token, code) in enumerate(tokens[:count])]
     return {
         "dark mode (light on dark)": dark,
@@ -768,6 +774,10 @@ def main() -> None:
     parser.add_argument("--format", choices=(*FORMATS, "both"), default="format1",
                         help="the codes shown: format1 (QR version 7-8, the default), legacy (the 41-character "
                              "tokens, version 3), or both on the same scenes, side by side")
+    parser.add_argument("--size", choices=("symbol", "module"), default="symbol",
+                        help="what is as large as before: the whole symbol (default; a larger version has smaller "
+                             "modules) or each module (a larger version is a larger code on the screen)")
+    parser.add_argument("--ec", choices=("L", "M"), default="M", help="error correction level of the codes (M)")
     parser.add_argument("--compare", metavar="FILE", action="append", default=[],
                         help="another decoder.py to measure alongside, e.g. "
                              "`git show HEAD:scanner_client/decoder.py > /tmp/before.py`")
@@ -804,12 +814,13 @@ def run_format(code_format: str, args: argparse.Namespace, compare: dict[str, Ca
                ) -> tuple[str, Outcome, int, dict[str, str]]:
     """The main set and the hard sets for one code format; (QR versions, the shipped Decoder's outcome, legible
     codes, the shipped Decoder's read rate per hard set)."""
-    tokens = issue_tokens(args.coded, random.Random(args.seed), code_format)
+    tokens = issue_tokens(args.coded, random.Random(args.seed), code_format, args.ec)
     versions = sorted({(modules_of(code) - 17) // 4 for _, code in tokens})
     lengths = sorted({len(token) for token, _ in tokens})
     print(f"\n## {code_format}: {len(tokens)} codes of {lengths[0]}-{lengths[-1]} characters, QR version "
-          f"{', '.join(map(str, versions))} at level M")
-    frames = image_set(args.coded, args.empty, args.seed, tokens)
+          f"{', '.join(map(str, versions))} at level {args.ec}; the {args.size}s the size of a version-3 symbol's")
+    module_sized = args.size == "module"
+    frames = image_set(args.coded, args.empty, args.seed, tokens, module_sized)
     if args.save:
         for i, frame in enumerate(frames):
             with open(f"{args.save}/{code_format}-{i:04d}{'-qr' if frame.token else ''}.jpg", "wb") as file:
@@ -822,7 +833,7 @@ def run_format(code_format: str, args: argparse.Namespace, compare: dict[str, Ca
     if args.hard:
         hard = [(name, decode) for name, decode in decoders if name in ("zxing-cpp, one call", "Decoder (shipped)")
                 or name in compare]
-        hard_rates = report_hard_sets(hard_sets(frames, tokens, args.hard, args.seed), hard,
+        hard_rates = report_hard_sets(hard_sets(frames, tokens, args.hard, args.seed, module_sized), hard,
                                       {outcome.name: outcome for outcome in outcomes})
     shipped = outcomes[-1]
     return "/".join(map(str, versions)), shipped, len(legible_frames(frames, outcomes)), hard_rates
