@@ -40,7 +40,9 @@ MAX_TOKEN_LENGTH = len(PREFIX) + _MAX_BYTES // 2 * 3 + _MAX_BYTES % 2 * 2
 _EPOCH = dt.date(1970, 1, 1)
 
 BASE45 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"
-_BASE45_VALUE = {char: value for value, char in enumerate(BASE45)}
+# Each ASCII character's base45 digit, 255 for a character outside the alphabet.
+_BASE45_DIGITS = bytes(BASE45.find(chr(code)) % 256 for code in range(256))
+_BASE45_PAIRS = [low + high for high in BASE45 for low in BASE45]  # the two digits of 0 … 2024, least significant first
 
 
 class CodeRefused(DomainError):
@@ -52,13 +54,11 @@ class CodeRefused(DomainError):
 
 def b45encode(data: bytes) -> str:
     """RFC 9285: each 2 bytes as 3 characters (least significant first), a last odd byte as 2."""
-    out = []
-    for start in range(0, len(data), 2):
-        chunk = data[start:start + 2]
-        value, width = (chunk[0] << 8 | chunk[1], 3) if len(chunk) == 2 else (chunk[0], 2)
-        for _ in range(width):
-            value, digit = divmod(value, 45)
-            out.append(BASE45[digit])
+    pairs = len(data) // 2
+    values = struct.unpack(f">{pairs}H", data[:2 * pairs])
+    out = [_BASE45_PAIRS[value % 2025] + BASE45[value // 2025] for value in values]
+    if len(data) % 2:
+        out.append(_BASE45_PAIRS[data[-1]])
     return "".join(out)
 
 
@@ -66,24 +66,20 @@ def b45decode(text: str) -> bytes:
     """RFC 9285's inverse; ValueError for a foreign character, a stray length or a value past its bytes (so every
     byte string has exactly one spelling)."""
     size, rest = divmod(len(text), 3)
-    if rest == 1:
-        raise ValueError("base45 length")
-    try:
-        digits = [_BASE45_VALUE[char] for char in text]
-    except KeyError:
-        raise ValueError("base45 character") from None
-    out = bytearray()
-    for start in range(0, size * 3, 3):
-        value = digits[start] + digits[start + 1] * 45 + digits[start + 2] * 2025
-        if value > 0xFFFF:
-            raise ValueError("base45 value")
-        out += value.to_bytes(2, "big")
+    if rest == 1 or not text.isascii():
+        raise ValueError("base45 length or character")
+    digits = text.encode().translate(_BASE45_DIGITS)
+    if b"\xff" in digits:
+        raise ValueError("base45 character")
+    whole = 3 * size
+    values = [low + 45 * middle + 2025 * high
+              for low, middle, high in zip(digits[0:whole:3], digits[1:whole:3], digits[2:whole:3], strict=True)]
     if rest:
-        value = digits[-2] + digits[-1] * 45
-        if value > 0xFF:
-            raise ValueError("base45 value")
-        out.append(value)
-    return bytes(out)
+        values.append(digits[-2] + 45 * digits[-1])
+    try:
+        return struct.pack(f">{size}H{rest // 2}B", *values)
+    except struct.error:
+        raise ValueError("base45 value") from None
 
 
 @dataclass(frozen=True)
