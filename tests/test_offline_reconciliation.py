@@ -326,8 +326,17 @@ def test_the_scan_log_and_dashboards_show_the_duplicate_with_both_counters(app, 
     dashboard = office.get(f"/admin/dashboard?start={day}&end={day}").get_data(as_text=True)
     assert '<span class="figure">1</span><span>次离线重复核销' in dashboard
 
+    # The redemption's own row names the duplicate too: the unit that kept it sees it in its own log.
+    assert "重复核销（离线）：" in page and "在 海陵岛大角湾景区（SCENIC柜员，南门闸机）" in page
+
     manager = app.test_client()
     console_login(manager, "scenic_boss", PASSWORD)
     own = manager.get(f"/admin/dashboard?start={day}&end={day}").get_data(as_text=True)
     assert '<span class="figure">1</span><span>次离线重复核销' in own
     assert "✗ 重复核销（离线）" in manager.get("/admin/scans").get_data(as_text=True)
+    bus_boss = accounts.create_account("bus_boss", PASSWORD, "manager", "test", venue_id=catalogue["BUS"].id)
+    console_login(manager, bus_boss.username, PASSWORD)
+    bus_log = manager.get("/admin/scans").get_data(as_text=True)
+    assert "✓ 已核销" in bus_log and "重复核销（离线）：" in bus_log and "✗" not in bus_log
+    assert '<span class="figure">1</span><span>次离线重复核销' in manager.get(
+        f"/admin/dashboard?start={day}&end={day}").get_data(as_text=True)

@@ -239,3 +239,17 @@ def redemptions_held(attempts: list[ScanAttempt]) -> dict[str, Redemption]:
     held = db.session.scalars(sa.select(Redemption).where(Redemption.token_key.in_(keys)).options(
         selectinload(Redemption.attempt).selectinload(ScanAttempt.staff)))
     return {redemption.token_key: redemption for redemption in held}
+
+
+def repeats_of(attempts: list[ScanAttempt]) -> dict[str, list[ScanAttempt]]:
+    """For the granted redemptions among `attempts`, the duplicate_offline attempts of the same code elsewhere (the
+    other counters), by the code's key: one query for a page of the scan log."""
+    keys = {attempt.token_key for attempt in attempts
+            if attempt.valid and attempt.action == "redeem" and attempt.token_key}
+    if not keys:
+        return {}
+    repeats: dict[str, list[ScanAttempt]] = {}
+    for attempt in db.session.scalars(sa.select(ScanAttempt).where(ScanAttempt.token_key.in_(keys), DUPLICATE)
+                                      .options(selectinload(ScanAttempt.staff)).order_by(ScanAttempt.at)):
+        repeats.setdefault(attempt.token_key, []).append(attempt)
+    return repeats

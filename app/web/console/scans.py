@@ -1,5 +1,6 @@
 """Scan history and refusals at the counters: a manager's own unit, or any unit for the credit office; attempts
-decided offline are marked, and a duplicate of an offline redemption names the counter whose redemption stands."""
+decided offline are marked, a duplicate of an offline redemption names the counter whose redemption stands, and that
+redemption names the duplicates."""
 from flask import g, render_template, request
 
 from app.services import offline, scan_log, venues
@@ -14,4 +15,4 @@ def scan_log_page():
     page = scan_log.attempts(venue_id, after=request.args.get("after") or None, refusals_only=refusals_only)
     return render_template("console/scans.html", page=page, unit=unit, venue_id=venue_id,
                            refusals_only=refusals_only, venues=[] if unit else venues.venues(),
-                           held=offline.redemptions_held(page.items))
+                           held=offline.redemptions_held(page.items), repeats=offline.repeats_of(page.items))
