@@ -5,7 +5,7 @@ from collections.abc import Callable, Iterable
 
 from flask import Flask
 
-from app import cli, cli_retention, web
+from app import cli, cli_backup, cli_retention, web
 from app.api import admin, public, staff
 from app.config import load_config
 from app.db.postgres import configure_postgres, engine_options
@@ -41,6 +41,7 @@ def create_app(env_name: str | None = None, *, parts: Iterable[Part] = (), **ove
     register_security_headers(app)
     cli.register(app)
     cli_retention.register(app)
+    cli_backup.register(app)
     return app
 
 

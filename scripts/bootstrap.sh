@@ -7,7 +7,7 @@ mode="${1:-run}"
 
 packages=(libzbar0 python3-venv redis-server)
 if [ "$mode" = test ]; then
-  packages+=(postgresql xvfb xauth x11-apps fonts-wqy-zenhei chromium)
+  packages+=(postgresql xvfb xauth x11-apps fonts-wqy-zenhei chromium nginx systemd)
 fi
 missing=()
 for package in "${packages[@]}"; do
