@@ -10,10 +10,29 @@ graceful_timeout = 20
 keepalive = 5
 max_requests = 5000
 max_requests_jitter = 500
-accesslog = os.environ.get("ACCESS_LOG", "-")
+# The app writes one JSON line per request (app/http/request_log.py: route template, status, duration, size, client,
+# actor kind, request id), so gunicorn's access log is off unless ACCESS_LOG names a file (or "-" for stdout).
+accesslog = os.environ.get("ACCESS_LOG") or None
 # Paths and status only: query strings could carry identifiers a client put there by mistake.
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms'
 errorlog = "-"
+# gunicorn's own lines in the app's format (LOG_FORMAT: json or text; app/logs.py), on stderr; the root logger gets
+# the app's handler once the app is loaded (app.logs.configure_logging).
+_log_format = os.environ.get("LOG_FORMAT", "json")
+_access_handlers = {} if not accesslog else {"access": {"formatter": "lines", **(
+    {"class": "logging.StreamHandler", "stream": "ext://sys.stdout"} if accesslog == "-"
+    else {"class": "logging.FileHandler", "filename": accesslog})}}
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "root": {"level": "WARNING", "handlers": ["lines"]},
+    "loggers": {
+        "gunicorn.error": {"level": "INFO", "handlers": ["lines"], "propagate": False},
+        "gunicorn.access": {"level": "INFO", "handlers": ["access"] if accesslog else [], "propagate": False},
+    },
+    "handlers": {"lines": {"()": "app.logs.StderrHandler", "kind": _log_format}, **_access_handlers},
+    "formatters": {"lines": {"()": "app.logs.formatter", "kind": _log_format}},
+}
 preload_app = True
 
 # Above the app's own limits (app/http/guards.py: URLs of 4096 characters, 100 headers of 8190 bytes), so a request

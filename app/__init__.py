@@ -12,9 +12,11 @@ from app.db.postgres import configure_postgres, engine_options
 from app.db.sqlite import configure_sqlite
 from app.db.unavailable import end_session
 from app.extensions import api, csrf, db, limiter, migrate
+from app.logs import configure_logging
 from app.http.errors import register_error_handlers
 from app.http.guards import register_request_guards
 from app.http.proxies import TrustedProxyFix
+from app.http import request_log
 from app.http.converters import IdConverter
 from app.http.openapi import document_errors
 from app.http.schemas import ErrorSchema
@@ -31,6 +33,8 @@ def create_app(env_name: str | None = None, *, parts: Iterable[Part] = (), **ove
     app = Flask(__name__, instance_relative_config=True, static_folder="web/static", template_folder="web/templates")
     app.url_map.converters["id"] = IdConverter
     register_config(app, env_name, overrides)
+    configure_logging(app.config["LOG_FORMAT"])
+    request_log.register(app)  # first: its request id is set before any other hook and its line written after all
     register_extensions(app)
     register_apis(app)
     web.register(app)

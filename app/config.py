@@ -5,6 +5,7 @@ import os
 from urllib.parse import urlsplit
 
 from app.domain.codes import KEY_BYTES, key_id, public_key
+from app.logs import FORMATS as LOG_FORMATS
 
 # The shortest key production accepts (SECRET_KEY, ID_HASH_KEY): 256 bits of HMAC key.
 MIN_KEY_BYTES = 32
@@ -154,6 +155,10 @@ class BaseConfig:
         # Where citizens reach the service (scheme and host): absolute URLs such as the platform sign-in's
         # redirect_uri are built from it, never from a request's Host header.
         self.PUBLIC_BASE_URL = (env.get("PUBLIC_BASE_URL") or self.DEFAULT_PUBLIC_BASE_URL).rstrip("/")
+        # Log lines as JSON (for the log collector) or as plain text (for a developer's terminal); app/logs.py.
+        self.LOG_FORMAT = env.get("LOG_FORMAT", "json")
+        if self.LOG_FORMAT not in LOG_FORMATS:
+            raise ConfigError(f"LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}, not {self.LOG_FORMAT!r}")
 
     @staticmethod
     def default_database_url(instance_path: str) -> str:

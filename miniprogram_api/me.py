@@ -5,6 +5,7 @@ from typing import Any
 from flask import Response, current_app, g, jsonify, request
 from flask_smorest import Blueprint
 
+from app import metrics
 from app.domain.dates import today, utcnow
 from app.domain.signins import describe
 from app.extensions import limiter
@@ -36,8 +37,9 @@ citizen_only = login_required("citizen")
 @blp.response(200, CitizenLoginResultSchema)
 def login(payload):
     """Log in through an identity provider (`dev` only when DEV_LOGIN=1); an unlisted identity may log in too."""
-    subject, token, lifetime = citizen_login(payload.get("provider"), payload, utcnow(),
-                                             describe(request.user_agent.string))
+    with metrics.login_counted("citizen"):
+        subject, token, lifetime = citizen_login(payload.get("provider"), payload, utcnow(),
+                                                 describe(request.user_agent.string))
     return {"access_token": token, "token_type": "Bearer", "expires_in": lifetime, "subject": subject}
 
 

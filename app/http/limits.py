@@ -74,6 +74,7 @@ class FallbackLimiter(Limiter):
         return response
 
     def _log_store_state(self, _error: BaseException | None) -> None:
-        message = self.store_warnings.observe(self.store_state(), time.monotonic())
+        state = self.store_state()
+        message = self.store_warnings.observe(state, time.monotonic())
         if message is not None:
-            current_app.logger.warning(message)
+            current_app.logger.warning(message, extra={"event": f"ratelimit_store_{state}"})

@@ -9,6 +9,7 @@ from app.domain.measures import PENDING
 from app.domain.roles import REVIEWERS, admin_actor, citizen_actor
 from app.errors import Conflict, DomainError, NotFound
 from app.extensions import db
+from app.logs import log_event
 from app.models import Account, Complaint, Measure, Redemption, Venue
 from app.services import audit, evidence, quotas
 from app.services.case_log import commit_with_files, log_step, move
@@ -73,6 +74,7 @@ def reply_complaint(complaint_id: int, reply: str, account_id: int, now: dt.date
     log_step(COMPLAINT, complaint_id, complaint.subject_id, previous, "replied", admin_actor(account_id), reply)
     audit.record(admin_actor(account_id), "complaint.reply", "complaint", complaint_id)
     db.session.commit()
+    log_event("complaint_replied", complaint_id=complaint_id, account_id=account_id)
     db.session.refresh(complaint)
     return complaint
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from flask import current_app
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
+from app import metrics
 from app.errors import DomainError, NotFound
 from app.extensions import db
 from app.models import Evidence
@@ -140,6 +141,7 @@ def attach(case_type: str, case_id: int, files: list[CleanFile]) -> list[str]:
         with open(path, "wb") as handle:
             handle.write(clean.data)
         written.append(path)
+        metrics.evidence_written(len(clean.data))
         db.session.add(Evidence(case_type=case_type, case_id=case_id, stored_name=stored_name,
                                 original_name=clean.original_name, content_type=clean.content_type,
                                 size=len(clean.data), sha256=hashlib.sha256(clean.data).hexdigest()))

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from app.domain.lists import ACTIVE, listing_expiry
 from app.errors import Forbidden
 from app.extensions import db
+from app.logs import log_event
 from app.models import DishonestyRecord, ListCategory, ListEntry, Subject
 from app.services.dishonesty import suspend_for
 from app.services.import_files import COLUMN_LABELS, FileRefused, ImportReport, records
@@ -212,10 +213,14 @@ def import_file(kind: str, filename: str, data: bytes, actor: str, today: dt.dat
         raise Forbidden("forbidden_role", "报送单位只能导入本单位的名单")
     try:
         if kind == "dishonesty":
-            return import_dishonesty(filename, data, actor, today)
-        return import_list(filename, data, actor, today, department_id=department_id)
+            report = import_dishonesty(filename, data, actor, today)
+        else:
+            report = import_list(filename, data, actor, today, department_id=department_id)
     except FileRefused as refused:
-        return refused.report
+        report = refused.report
+    log_event("import", list_kind=kind, batch_id=report.batch_id, rows=report.rows_total, added=report.created,
+              updated=report.updated, unchanged=report.unchanged, refused=report.refused, errors=report.error_count)
+    return report
 
 
 def template(fmt: str) -> tuple[bytes, str]:

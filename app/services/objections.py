@@ -14,6 +14,7 @@ from app.domain.lists import ACTIVE, listing_expiry
 from app.domain.roles import admin_actor, citizen_actor
 from app.errors import Conflict, DomainError, NotFound
 from app.extensions import db
+from app.logs import log_event
 from app.models import DishonestyRecord, ListCategory, ListEntry, Objection, ScanAttempt
 from app.services import audit, dishonesty, evidence, quotas
 from app.services.case_log import commit_with_files, log_step, move
@@ -139,6 +140,7 @@ def decide_objection(objection_id: int, outcome: str, reason: str | None, accoun
     log_step(OBJECTION, objection_id, objection.subject_id, previous, outcome, actor, note)
     audit.record(actor, f"objection.{outcome}", "objection", objection_id, reason=reason, **changes)
     db.session.commit()
+    log_event("objection_decided", objection_id=objection_id, outcome=outcome, account_id=account_id)
     db.session.refresh(objection)
     return objection
 

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from app.domain.dates import add_years
 from app.errors import DomainError
 from app.extensions import db
+from app.logs import log_event
 from app.models import Complaint, Objection, Redemption, ScanAttempt
 from app.models.rollups import DailyVenueCitizens, RolledDay
 from app.services import audit, rollups
@@ -60,6 +61,7 @@ def purge(before: dt.date, actor: str, now: dt.datetime, execute: bool = False) 
     audit.record(actor, "retention.purge", "scan_log", None, before=before.isoformat(), attempts=attempts,
                  redemptions=redemptions, days=len(pending))
     db.session.commit()
+    log_event("purge", before=before.isoformat(), attempts=attempts, redemptions=redemptions, days=len(pending))
     return PurgeReport(before, attempts, redemptions, len(pending), True)
 
 

@@ -14,6 +14,7 @@ from app.domain.roles import ROLE_AUDIENCE, actor
 from app.domain.signins import DISABLED, ENDED_WORDS, EXPIRED
 from app.errors import DomainError, Forbidden, NotFound
 from app.extensions import db
+from app.logs import log_event
 from app.models import AccessToken, Account, Subject
 from app.services import audit
 
@@ -177,12 +178,15 @@ def login_account(username: str, password: str, audience: str, now: dt.datetime)
     account = db.session.scalar(sa.select(Account).where(Account.username == username))
     password_ok = check_password_hash(account.password_hash if account else _dummy_hash(), password)
     if account is not None and account.locked_until is not None and now < account.locked_until:
+        log_event("login_refused", audience=audience, account_id=account.id, code="account_locked")
         raise _locked(account.locked_until, now)
     if account is not None and not password_ok:
         _count_failure(account, now)
     if account is None or not password_ok or ROLE_AUDIENCE[account.role] != audience:
+        log_event("login_refused", audience=audience, account_id=account and account.id, code="invalid_credentials")
         raise Unauthenticated("invalid_credentials", "用户名或密码错误")
     if not account.active:
+        log_event("login_refused", audience=audience, account_id=account.id, code="account_disabled")
         raise Unauthenticated("account_disabled", "账号已停用")
     if account.failed_logins or account.locked_until is not None:
         account.failed_logins, account.locked_until = 0, None
@@ -214,8 +218,10 @@ def _count_failure(account: Account, now: dt.datetime) -> None:
     if locked_until == until:
         audit.record(actor(ROLE_AUDIENCE[account.role], account.id), "account.locked", "account", account.id,
                      failures=config["ACCOUNT_LOCK_FAILURES"], minutes=config["ACCOUNT_LOCK_MINUTES"])
+        log_event("account_locked", account_id=account.id, minutes=config["ACCOUNT_LOCK_MINUTES"])
     db.session.commit()
     if locked_until is not None and locked_until > now:
+        log_event("login_refused", audience=ROLE_AUDIENCE[account.role], account_id=account.id, code="account_locked")
         raise _locked(locked_until, now)
 
 

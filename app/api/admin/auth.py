@@ -2,6 +2,7 @@
 from flask import current_app, g
 from flask_smorest import Blueprint
 
+from app import metrics
 from app.api.admin.schemas import AdminLoginResultSchema
 from app.domain.dates import utcnow
 from app.extensions import limiter
@@ -19,8 +20,9 @@ blp.after_request(no_store)
 @blp.response(200, AdminLoginResultSchema)
 def login(credentials):
     """Administrators, reviewers and department reporters log in; the token works only on the admin API."""
-    account, token, lifetime = sessions.login_account(credentials["username"], credentials["password"], "admin",
-                                                      utcnow())
+    with metrics.login_counted("admin"):
+        account, token, lifetime = sessions.login_account(credentials["username"], credentials["password"], "admin",
+                                                          utcnow())
     return {"access_token": token, "token_type": "Bearer", "expires_in": lifetime, "admin": account}
 
 

@@ -4,6 +4,7 @@ from typing import Any
 from flask import current_app, g, jsonify, request
 from flask_smorest import Blueprint
 
+from app import metrics
 from app.api.staff import offline
 from app.api.staff.schemas import (
     AttemptPageSchema,
@@ -36,8 +37,9 @@ BLUEPRINTS = (blp, offline.blp)
 @blp.response(200, StaffLoginResultSchema)
 def login(credentials):
     """Counter staff log in; the token only works on the staff API."""
-    account, token, lifetime = sessions.login_account(credentials["username"], credentials["password"], "staff",
-                                                      utcnow())
+    with metrics.login_counted("staff"):
+        account, token, lifetime = sessions.login_account(credentials["username"], credentials["password"], "staff",
+                                                          utcnow())
     return {"access_token": token, "token_type": "Bearer", "expires_in": lifetime, "staff": account,
             "venue": account.venue}
 
@@ -73,6 +75,7 @@ def redeem_answer(redemption: scanning.Redeemed) -> dict[str, Any]:
 def verify(body):
     """Always 200 for any string: valid or not with a reason code, and this venue's measures that apply."""
     result = scanning.verify(body["token"], g.session.account_id, body["device"], utcnow(), today())
+    metrics.verified(g.session.account_id, result.attempt.reason)
     return jsonify(verify_answer(result))
 
 
@@ -99,8 +102,10 @@ def redeem(body):
         raise DomainError("idempotency_key_required",
                           f"需要 {low}–{high} 个字符的幂等键（idempotency_key 或 Idempotency-Key 请求头）",
                           fields={"idempotency_key": f"必填，{low}–{high} 个字符"})
-    redemption, replayed = scanning.redeem(body["token"], body["measure_id"], key, g.session.account_id,
-                                           body["device"], utcnow(), today())
+    with metrics.redemption_counted(g.session.account_id) as outcome:
+        redemption, replayed = scanning.redeem(body["token"], body["measure_id"], key, g.session.account_id,
+                                               body["device"], utcnow(), today())
+        outcome.append(replayed)
     return jsonify(redeem_answer(redemption)), 201, {"Idempotent-Replayed": "true" if replayed else "false"}
 
 

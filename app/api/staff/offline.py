@@ -3,6 +3,7 @@ what it decided then (docs/offline-codes.md)."""
 from flask import g
 from flask_smorest import Blueprint
 
+from app import metrics
 from app.api.staff.offline_schemas import BundleQuerySchema, BundleSchema, OfflineResultSchema, OfflineUploadSchema
 from app.domain.dates import utcnow
 from app.http.auth import login_required, no_store
@@ -31,4 +32,5 @@ def scan_offline(body):
     """Decisions made offline, each recorded once in the scan log (marked offline) with its outcome."""
     items = [offline.OfflineItem(**item) for item in body["items"]]
     outcomes = offline.reconcile(g.session.account_id, items, utcnow())
+    metrics.offline_uploaded(outcomes)
     return {"items": [{"idempotency_key": key, "outcome": outcome} for key, outcome in outcomes]}

@@ -5,6 +5,7 @@ import secrets
 import requests
 from flask import abort, current_app, flash, g, redirect, render_template, request, session, url_for
 
+from app import metrics
 from app.domain.dates import utcnow
 from app.domain.identity import ENTERPRISE
 from app.domain.signins import ENDED_WORDS, describe
@@ -50,9 +51,10 @@ def login():
         try:
             form = load_form(DevLoginSchema())
             number_field = "uscc" if form["kind"] == ENTERPRISE else "id_number"
-            _, token, _ = citizen_login("dev", {"kind": form["kind"], "name": form.get("name"),
-                                                number_field: form.get(number_field) or form.get("id_number")},
-                                        utcnow(), _device())
+            with metrics.login_counted("citizen"):
+                _, token, _ = citizen_login("dev", {"kind": form["kind"], "name": form.get("name"),
+                                                    number_field: form.get(number_field) or form.get("id_number")},
+                                            utcnow(), _device())
         except DomainError as refused:
             # Each field's problem already says what to do (选择“企业”, 包括间隔号…): it stands alone.
             problems = "；".join(str(problem) for problem in (refused.fields or {}).values())
@@ -86,7 +88,8 @@ def gov_return():
         flash("登录已失效，请重新登录", "error")
         return redirect(url_for("citizen.login", next=target))
     try:
-        _, token, _ = citizen_login("gov", {"code": request.args.get("code", "")}, utcnow(), _device())
+        with metrics.login_counted("citizen"):
+            _, token, _ = citizen_login("gov", {"code": request.args.get("code", "")}, utcnow(), _device())
     except DomainError as refused:
         flash(refused.message, "error")
         return redirect(url_for("citizen.login", next=target))

@@ -1,6 +1,7 @@
 """Signing in to and out of the console."""
 from flask import current_app, flash, g, redirect, render_template, request, url_for
 
+from app import metrics
 from app.domain.dates import utcnow
 from app.domain.roles import CONSOLE_ROLES
 from app.errors import DomainError
@@ -17,8 +18,9 @@ def login():
     if request.method == "POST":
         try:
             credentials = load_form(CredentialsSchema())
-            account, token, _ = sessions.login_account(credentials["username"], credentials["password"], "admin",
-                                                       utcnow())
+            with metrics.login_counted("admin"):
+                account, token, _ = sessions.login_account(credentials["username"], credentials["password"],
+                                                           "admin", utcnow())
         except DomainError as refused:
             flash(refused.message, "error")
             return render_template("console/login.html", username=request.form.get("username", "")), refused.status

@@ -2,6 +2,7 @@
 answers as the staff API, and the venue's history."""
 from flask import current_app, flash, g, jsonify, redirect, render_template, request, url_for
 
+from app import metrics
 from app.api.staff import redeem_answer, verify_answer
 from app.api.staff.schemas import RedeemRequestSchema, VerifyRequestSchema
 from app.domain.dates import today, utcnow
@@ -20,7 +21,9 @@ def login():
     if request.method == "POST":
         try:
             credentials = load_form(CredentialsSchema())
-            _, token, _ = sessions.login_account(credentials["username"], credentials["password"], "staff", utcnow())
+            with metrics.login_counted("staff"):
+                _, token, _ = sessions.login_account(credentials["username"], credentials["password"], "staff",
+                                                     utcnow())
         except DomainError as refused:
             flash(refused.message, "error")
             return render_template("scanner/login.html", username=request.form.get("username", "")), refused.status
@@ -52,7 +55,9 @@ def _json_body() -> dict:
 @requires()
 def verify():
     body = load(VerifyRequestSchema(), _json_body())
-    return jsonify(verify_answer(scanning.verify(body["token"], g.account.id, body["device"], utcnow(), today())))
+    result = scanning.verify(body["token"], g.account.id, body["device"], utcnow(), today())
+    metrics.verified(g.account.id, result.attempt.reason)
+    return jsonify(verify_answer(result))
 
 
 @requires()
@@ -60,8 +65,10 @@ def redeem():
     body = load(RedeemRequestSchema(), _json_body())
     if "idempotency_key" not in body:
         raise DomainError("idempotency_key_required", "缺少幂等键", fields={"idempotency_key": "必填"})
-    redemption, replayed = scanning.redeem(body["token"], body["measure_id"], body["idempotency_key"], g.account.id,
-                                           body["device"], utcnow(), today())
+    with metrics.redemption_counted(g.account.id) as outcome:
+        redemption, replayed = scanning.redeem(body["token"], body["measure_id"], body["idempotency_key"],
+                                               g.account.id, body["device"], utcnow(), today())
+        outcome.append(replayed)
     return jsonify(redeem_answer(redemption)), 201, {"Idempotent-Replayed": "true" if replayed else "false"}
 
 
