@@ -1,6 +1,8 @@
 """gunicorn settings; every value can be overridden from the environment."""
 import multiprocessing
 import os
+import shutil
+import tempfile
 
 bind = os.environ.get("BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
@@ -46,3 +48,24 @@ limit_request_field_size = 16380
 # PROXY_ADDRESSES); with none in front, from nobody — not even a client on this machine.
 forwarded_allow_ips = (os.environ.get("PROXY_ADDRESSES", "127.0.0.1")
                        if int(os.environ.get("TRUSTED_PROXIES", "0")) > 0 else "")
+
+# Prometheus metrics (app/metrics.py): every worker writes its counters in files of its own in this directory, and a
+# scrape sums them. Set before the app is loaded (preload_app), emptied at each start, and a dead worker's files are
+# marked so its gauges drop out. Without PROMETHEUS_MULTIPROC_DIR, a fresh temporary directory removed at exit.
+_own_metrics_dir = not os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+metrics_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR") or tempfile.mkdtemp(prefix="xinyi-metrics-")
+os.makedirs(metrics_dir, exist_ok=True)
+for _name in os.listdir(metrics_dir):
+    if _name.endswith(".db"):
+        os.remove(os.path.join(metrics_dir, _name))
+os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
+
+
+def child_exit(server, worker):
+    from prometheus_client import multiprocess
+    multiprocess.mark_process_dead(worker.pid, metrics_dir)
+
+
+def on_exit(server):
+    if _own_metrics_dir:
+        shutil.rmtree(metrics_dir, ignore_errors=True)

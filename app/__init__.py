@@ -5,7 +5,7 @@ from collections.abc import Callable, Iterable
 
 from flask import Flask
 
-from app import cli, cli_backup, cli_retention, web
+from app import cli, cli_backup, cli_retention, metrics, web
 from app.api import admin, public, staff
 from app.config import load_config
 from app.db.postgres import configure_postgres, engine_options
@@ -17,6 +17,7 @@ from app.http.errors import register_error_handlers
 from app.http.guards import register_request_guards
 from app.http.proxies import TrustedProxyFix
 from app.http import request_log
+from app.http import readiness
 from app.http.converters import IdConverter
 from app.http.openapi import document_errors
 from app.http.schemas import ErrorSchema
@@ -36,6 +37,8 @@ def create_app(env_name: str | None = None, *, parts: Iterable[Part] = (), **ove
     configure_logging(app.config["LOG_FORMAT"])
     request_log.register(app)  # first: its request id is set before any other hook and its line written after all
     register_extensions(app)
+    metrics.register(app)
+    app.register_blueprint(readiness.blp)
     register_apis(app)
     web.register(app)
     for part in parts:

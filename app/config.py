@@ -67,6 +67,8 @@ class BaseConfig:
     TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
     # Where those proxies connect from (addresses or networks, comma-separated); gunicorn reads the same variable.
     PROXY_ADDRESSES = os.environ.get("PROXY_ADDRESSES", "127.0.0.1").split(",")
+    # Who may read GET /metrics (addresses or networks, comma-separated), by the connection's own peer address.
+    METRICS_ALLOW = os.environ.get("METRICS_ALLOW", "127.0.0.1,::1").split(",")
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = True  # development and test serve plain HTTP on loopback and turn it off
