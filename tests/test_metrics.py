@@ -1,12 +1,14 @@
 """GET /metrics: counted across gunicorn's workers, shown only to the allowed direct peers, labels without anyone's
 identifiers."""
+import re
+
 import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
 from app.services import accounts
 from tests.helpers import identity, list_identity
-from tests.live_server import STAFF_PASSWORD, LiveServer, citizen_headers
+from tests.live_server import ROOT, STAFF_PASSWORD, LiveServer, citizen_headers
 
 
 def samples(text: str) -> dict[str, list]:
@@ -111,3 +113,13 @@ def test_a_forwarded_address_does_not_open_the_metrics(database_url):
     answer = app.test_client().get("/metrics", headers={"X-Forwarded-For": "127.0.0.1"},
                                    environ_base={"REMOTE_ADDR": "10.9.9.9"})
     assert answer.status_code == 404
+
+
+def test_the_example_alert_rules_use_the_metrics_served(client):
+    yaml = pytest.importorskip("yaml")  # PyYAML: a development dependency (through schemathesis), not the app's
+    rules = yaml.safe_load((ROOT / "deploy/prometheus/alerts.yml").read_text())["groups"][0]["rules"]
+    assert len(rules) >= 8 and all(rule["alert"] and rule["expr"] and rule["annotations"]["summary"] for rule in rules)
+    served = set(re.findall(r"^# TYPE (\S+) ", client.get("/metrics").get_data(as_text=True), re.MULTILINE))
+    used = {re.sub(r"_(bucket|count|sum)$", "", name)
+            for rule in rules for name in re.findall(r"xinyi_\w+", rule["expr"])}
+    assert used and used <= served
