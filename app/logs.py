@@ -67,8 +67,8 @@ class StderrHandler(logging.StreamHandler):
 
 
 def configure_logging(kind: str) -> None:
-    """Send every logger's lines to stderr in `kind` through one handler on the root logger (replacing one an earlier
-    call or gunicorn's logconfig_dict installed), and the app's INFO lines too."""
+    """One handler on the root logger writing `kind` lines to stderr, the app's INFO lines included."""
+    # It replaces the one an earlier call or gunicorn's logconfig_dict installed.
     root = logging.getLogger()
     for handler in [handler for handler in root.handlers if isinstance(handler, StderrHandler)]:
         root.removeHandler(handler)
