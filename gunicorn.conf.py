@@ -1,4 +1,5 @@
 """gunicorn settings; every value can be overridden from the environment."""
+import glob
 import multiprocessing
 import os
 import shutil
@@ -51,9 +52,27 @@ forwarded_allow_ips = (os.environ.get("PROXY_ADDRESSES", "127.0.0.1")
 
 # Prometheus metrics (app/metrics.py): every worker writes its counters in files of its own in this directory, and a
 # scrape sums them. Set before the app is loaded (preload_app), emptied at each start, and a dead worker's files are
-# marked so its gauges drop out. Without PROMETHEUS_MULTIPROC_DIR, a fresh temporary directory removed at exit.
+# marked so its gauges drop out. Without PROMETHEUS_MULTIPROC_DIR, a fresh temporary directory named by this master's
+# pid, removed at exit — and at start those of masters that died without exiting (killed).
 _own_metrics_dir = not os.environ.get("PROMETHEUS_MULTIPROC_DIR")
-metrics_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR") or tempfile.mkdtemp(prefix="xinyi-metrics-")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass
+    return True
+
+
+if _own_metrics_dir:
+    for _stale in glob.glob(os.path.join(tempfile.gettempdir(), "xinyi-metrics-*-*")):
+        _pid = os.path.basename(_stale).split("-")[2]
+        if _pid.isdigit() and not _alive(int(_pid)):
+            shutil.rmtree(_stale, ignore_errors=True)
+metrics_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR") or tempfile.mkdtemp(prefix=f"xinyi-metrics-{os.getpid()}-")
 os.makedirs(metrics_dir, exist_ok=True)
 for _name in os.listdir(metrics_dir):
     if _name.endswith(".db"):

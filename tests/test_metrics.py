@@ -6,6 +6,7 @@ import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
+from app.metrics import REGISTRY
 from app.services import accounts
 from tests.helpers import identity, list_identity
 from tests.live_server import ROOT, STAFF_PASSWORD, LiveServer, citizen_headers
@@ -123,3 +124,17 @@ def test_the_example_alert_rules_use_the_metrics_served(client):
     used = {re.sub(r"_(bucket|count|sum)$", "", name)
             for rule in rules for name in re.findall(r"xinyi_\w+", rule["expr"])}
     assert used and used <= served
+
+
+def test_logins_are_counted_refused_then_locked(app, client, catalogue):
+    app.config["ACCOUNT_LOCK_FAILURES"] = 2
+    accounts.create_account("gate_lock", STAFF_PASSWORD, "staff", "test", venue_id=catalogue["BUS"].id)
+
+    def count(outcome: str) -> float:
+        return REGISTRY.get_sample_value("xinyi_logins_total", {"kind": "staff", "outcome": outcome}) or 0
+
+    before = {outcome: count(outcome) for outcome in ("refused", "locked", "succeeded")}
+    for password in ("wrong-1", "wrong-2", STAFF_PASSWORD):
+        client.post("/api/v1/staff/login", json={"username": "gate_lock", "password": password})
+    assert {outcome: count(outcome) - before[outcome] for outcome in before} == {"refused": 1, "locked": 2,
+                                                                                 "succeeded": 0}
