@@ -57,6 +57,8 @@ def register_config(app: Flask, env_name: str | None, overrides: dict) -> None:
     app.config.update(overrides)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options(os.environ))
+    # A database error's message must not carry its statement's parameters (names, hashes) into a log line.
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {}).setdefault("hide_parameters", True)
     proxies = app.config["TRUSTED_PROXIES"]
     if proxies:  # the client's address (rate limits) and scheme (HSTS, secure cookies) as the proxy saw them
         app.wsgi_app = TrustedProxyFix(app.wsgi_app, proxies, app.config["PROXY_ADDRESSES"])

@@ -7,7 +7,9 @@ import re
 
 import pytest
 import requests
+import sqlalchemy as sa
 
+from app.extensions import db
 from app.services import accounts
 from tests.helpers import identity, list_identity
 from tests.live_server import STAFF_PASSWORD, LiveServer
@@ -163,3 +165,13 @@ def test_an_import_and_a_purge_are_events_without_the_files_contents(client, app
                                "request_id": answer.headers["X-Request-ID"]} == events["import"]
     assert events["purge"]["days"] >= 0 and "request_id" not in events["purge"]
     assert [text for text in (who.number, who.name, "名单.csv", "not-a-number") if text in err] == []
+
+
+def test_a_database_error_does_not_carry_its_parameters(app, catalogue):
+    """An error's text goes into a log line with its traceback: the statement's values (a name, a hash) stay out."""
+    name = "王守信的秘密名字"
+    with pytest.raises(sa.exc.DBAPIError) as raised:
+        db.session.execute(sa.text("INSERT INTO accounts (id, username) VALUES (:id, :username)"),
+                           {"id": "not a number at all", "username": name})
+    db.session.rollback()
+    assert name not in str(raised.value) and "hidden" in str(raised.value)
