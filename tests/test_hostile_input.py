@@ -5,6 +5,7 @@ export that fails after its first line ends with a line saying so; gunicorn beli
 proxies TRUSTED_PROXIES names."""
 import datetime as dt
 import json
+import os
 import re
 import runpy
 
@@ -285,4 +286,6 @@ def test_gunicorns_forwarded_allow_ips_follows_trusted_proxies(monkeypatch, prox
         monkeypatch.delenv("PROXY_ADDRESSES", raising=False)
     else:
         monkeypatch.setenv("PROXY_ADDRESSES", addresses)
+    # The settings file also sets up the metrics directory in os.environ: keep that inside this test.
+    monkeypatch.setattr(os, "environ", os.environ.copy())
     assert runpy.run_path(str(ROOT / "gunicorn.conf.py"))["forwarded_allow_ips"] == believed
