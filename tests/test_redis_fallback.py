@@ -198,7 +198,9 @@ def test_the_store_state_is_fallback_while_redis_is_frozen_and_up_once_it_answer
     assert [status for status, _ in answers] == [401] * 3 and max(seconds for _, seconds in answers) < 1
     warnings = [record.getMessage() for record in caplog.records if record.name == app.logger.name]
     assert [message[:len(DOWN)] for message in warnings if DOWN in message] == [DOWN]
-    assert len([message for message in warnings if BACK in message]) == 1
+    # Each return to the store is said once; on a loaded machine a slow answer right after the thaw may send it back to
+    # memory for a moment (that second outage is within the minute, so not warned again) and return once more.
+    assert 1 <= len([message for message in warnings if BACK in message]) <= 2
 
 
 @pytest.mark.nodb

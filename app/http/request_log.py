@@ -40,7 +40,8 @@ def _log(response: Response) -> Response:
         "route": rule.rule if rule is not None else request.path,
         "status": response.status_code,
         "duration_ms": round((time.perf_counter() - g.request_started) * 1000, 1),
-        "bytes": response.calculate_content_length(),
+        # The header, never calculate_content_length(): that reads a streamed answer (an export) whole into memory.
+        "bytes": response.content_length,
         "client": request.remote_addr,
         "actor": session.audience if session is not None else "none",
     })
