@@ -132,6 +132,25 @@ def test_random_strings_of_code_length_fail_the_same_way():
         _same(client.PREFIX + "".join(rng.choice(client.BASE45) for _ in range(length)))
 
 
+def test_the_clients_copies_of_the_formats_constants_and_the_upload_item_are_the_servers():
+    """The client may not import app/, so it keeps its own copies; they must not drift (every grade and kind
+    byte, the limits, and the fields of an offline item as POST /scan/offline takes them)."""
+    from app.domain.grades import GRADES
+    from app.services.offline import OfflineItem as ServerItem
+    from scanner_client.outbox import OfflineItem as ClientItem
+
+    assert client.GRADES == GRADES and client.KINDS == server._KIND_OF
+    assert (client.PREFIX, client.VERSION, client.BASE45, client.SIGNATURE_BYTES) == (
+        server.PREFIX, server.VERSION, server.BASE45, server.SIGNATURE_BYTES)
+    assert (client.MAX_CATEGORIES, client.MAX_NAME_BYTES, client.MIN_TOKEN_LENGTH, client.MAX_TOKEN_LENGTH) == (
+        server.MAX_CATEGORIES, server.MAX_NAME_BYTES, server.MIN_TOKEN_LENGTH, server.MAX_TOKEN_LENGTH)
+    assert client._HEAD.format == server._HEAD.format
+    assert [field.name for field in dataclasses.fields(ClientItem)] == [
+        field.name for field in dataclasses.fields(ServerItem)]
+    for grade in (None, *GRADES):  # every grade byte opens the same
+        assert _same(_token(server.Sealed("person", grade, (1,), "王*")))[2]["grade"] == grade
+
+
 def test_an_unknown_key_and_another_servers_key_are_bad_signatures():
     stranger = bytes(range(200, 232))
     assert _same(_token(seed=stranger))[:2] == ("signature", "token_bad_signature")
