@@ -11,6 +11,7 @@ from app.http.bodies import load
 from app.http.schemas import PageQuerySchema
 from app.http.times import local_iso
 from app.services import citizens, qrcodes, sessions
+from app.services.subjects import get_subject
 from app.web.auth import current_session
 from app.web.citizen.access import SESSION_KEY, fetched, requires
 
@@ -37,7 +38,7 @@ def _new_code(subject_id: int) -> dict[str, Any]:
 @requires()
 def code():
     """亮码: the page with its first code in it, so the QR shows without another round trip; `fresh_code` renews it."""
-    position, _, _ = citizens.profile(g.session.subject_id, today())
+    position = citizens.standing(get_subject(g.session.subject_id), today())  # not profile: no catalogue to work out
     refusal = citizens.reason(position, today())
     first = _new_code(g.session.subject_id) if position.listed else None
     return render_template("citizen/code.html", position=position, refusal=refusal, first=first)
