@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.db.paging import Page
 from app.db.prepared import Prepared, RawConnection, raw_connection
-from app.domain.codes import CodeRefused, Parsed
+from app.domain.codes import CodeRefused, Parsed, check_window
 from app.domain.identity import mask_name
 from app.domain.lists import ACTIVE, entry_status, exclusion_start, refusal_of
 from app.domain.measures import PUBLISHED, Offer, is_current, no_offer_reason, offers_for
@@ -279,7 +279,7 @@ def _live_code(connection: RawConnection, claimed: Parsed | None, venue_id: int,
                                          since=now - grace)
         if not verified:
             raise
-        _check(claimed, verified[0].at)
+        check_window(claimed, verified[0].at, qrcodes.CLOCK_LEEWAY_SECONDS)  # its signature held above
 
 
 def redeem(token: str, measure_id: int, idempotency_key: str, staff_id: int, device: str, now: dt.datetime,
