@@ -5,7 +5,6 @@ PROMETHEUS_MULTIPROC_DIR (gunicorn.conf.py) and a scrape sums them; elsewhere th
 Label values are bounded: route templates, methods, statuses, reason codes, venue scenarios, login kinds — never an
 id, a name or a token."""
 import functools
-import ipaddress
 import os
 import subprocess
 import time
@@ -28,6 +27,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app.errors import DomainError
 from app.extensions import db, rate_limit_store_state
+from app.http.proxies import networks, peer_in
 from app.http.readiness import database_revision, head_revision
 from app.models import Account, Venue
 
@@ -164,21 +164,12 @@ class ScrapeTime:
         yield schema
 
 
-def _allowed(peer: str | None) -> bool:
-    try:
-        address = ipaddress.ip_address(peer or "")
-    except ValueError:
-        return False
-    return any(address in ipaddress.ip_network(entry.strip(), strict=False)
-               for entry in current_app.config["METRICS_ALLOW"] if entry.strip())
-
-
 @blp.route("/metrics")
 def metrics():
     """The Prometheus text format, to the direct peers METRICS_ALLOW names (never a forwarded address); 404 else."""
     environ = request.environ
     peer = environ.get("werkzeug.proxy_fix.orig", {}).get("REMOTE_ADDR", environ.get("REMOTE_ADDR"))
-    if not _allowed(peer):
+    if not peer_in(peer, networks(current_app.config["METRICS_ALLOW"])):
         abort(404)
     registry = CollectorRegistry()
     if "PROMETHEUS_MULTIPROC_DIR" in os.environ:
