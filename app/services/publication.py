@@ -72,17 +72,21 @@ def category_counts(kind: str, today: dt.date) -> list[CategoryCount]:
     return [CategoryCount(code, name, code in HONOUR_CATEGORIES, count) for code, name, count in rows]
 
 
+def _entries(kind: str, filters: Filters, today: dt.date, *columns: sa.ColumnElement) -> sa.Select:
+    """`columns` of the entries of the kind published today (in the category asked for), each joined to its subject,
+    its category and the category's department."""
+    query = (sa.select(*columns).select_from(ListEntry).join(Subject, Subject.id == ListEntry.subject_id)
+             .join(ListCategory, ListCategory.id == ListEntry.category_id)
+             .join(Department, Department.id == ListCategory.department_id)
+             .where(Subject.kind == kind, *_published(today)))
+    return query.where(ListCategory.code == filters.category) if filters.category else query
+
+
 def _enterprises(filters: Filters, today: dt.date) -> sa.Select:
     # In full where it is kept (every enterprise listed or imported since); masked for one not re-imported since.
     code = sa.func.coalesce(Subject.credit_code, Subject.id_masked).label("code")
-    query = (sa.select(Subject.name, code, ListCategory.name.label("category"),
-                       Department.name.label("department"), ListEntry.recognized_on, ListEntry.expires_on)
-             .select_from(ListEntry).join(Subject, Subject.id == ListEntry.subject_id)
-             .join(ListCategory, ListCategory.id == ListEntry.category_id)
-             .join(Department, Department.id == ListCategory.department_id)
-             .where(Subject.kind == ENTERPRISE, *_published(today)))
-    if filters.category:
-        query = query.where(ListCategory.code == filters.category)
+    query = _entries(ENTERPRISE, filters, today, Subject.name, code, ListCategory.name.label("category"),
+                     Department.name.label("department"), ListEntry.recognized_on, ListEntry.expires_on)
     if filters.name:
         query = query.where(Subject.name.contains(filters.name, autoescape=True))
     return query.order_by(ListEntry.recognized_on.desc(), Subject.name, ListEntry.id)  # the newly listed first
@@ -93,15 +97,10 @@ def _persons(filters: Filters, today: dt.date) -> sa.Select:
     person's name leaves the database)."""
     honour = ListCategory.code.in_(sorted(HONOUR_CATEGORIES))
     name = sa.func.min(sa.case((honour, Subject.name))).label("name")
-    query = (sa.select(ListCategory.code, ListCategory.name.label("category"), Department.name.label("department"),
-                       name, sa.func.count(sa.distinct(ListEntry.subject_id)).label("count"),
-                       ListEntry.recognized_on, ListEntry.expires_on)
-             .select_from(ListEntry).join(Subject, Subject.id == ListEntry.subject_id)
-             .join(ListCategory, ListCategory.id == ListEntry.category_id)
-             .join(Department, Department.id == ListCategory.department_id)
-             .where(Subject.kind == PERSON, *_published(today)))
-    if filters.category:
-        query = query.where(ListCategory.code == filters.category)
+    query = _entries(PERSON, filters, today, ListCategory.code, ListCategory.name.label("category"),
+                     Department.name.label("department"), name,
+                     sa.func.count(sa.distinct(ListEntry.subject_id)).label("count"), ListEntry.recognized_on,
+                     ListEntry.expires_on)
     return (query.group_by(ListCategory.code, ListCategory.name, Department.name, ListEntry.recognized_on,
                            ListEntry.expires_on, sa.case((honour, Subject.id)))
             .order_by(ListEntry.recognized_on.desc(), ListCategory.code, name, ListEntry.expires_on))
