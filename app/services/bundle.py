@@ -16,10 +16,9 @@ from app.domain.dates import LOCAL_TZ, local_date
 from app.domain.grades import GRADES
 from app.domain.lists import exclusion_start, refusal_of
 from app.domain.measures import PUBLISHED
-from app.errors import NotFound
 from app.extensions import db
-from app.models import Account, CodeBatch, DishonestyRecord, ListCategory, ListEntry, Measure, Venue
-from app.services import qrcodes
+from app.models import CodeBatch, DishonestyRecord, ListCategory, ListEntry, Measure, Venue
+from app.services import qrcodes, scanning
 from app.services.dishonesty import blocking_exists
 from app.services.lists import may_use_incentives
 
@@ -97,10 +96,7 @@ def _b64(raw: bytes) -> str:
 
 
 def staff_venue(staff_id: int) -> Venue:
-    account = db.session.get(Account, staff_id)
-    if account is None or account.role != "staff":
-        raise NotFound("account_not_found", "账号不存在")
-    return account.venue
+    return scanning.staff_account(staff_id).venue
 
 
 def _keys(today: dt.date) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:

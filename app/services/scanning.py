@@ -345,7 +345,8 @@ def _store_redemption(connection: RawConnection, attempt: dict[str, Any], benefi
     return Redeemed(stored.id, measure_id, stored.benefit, stored.redeemed_at), False
 
 
-def _staff(staff_id: int) -> Account:
+def staff_account(staff_id: int) -> Account:
+    """A counter staff member's account (their venue with it); others are not found."""
     account = db.session.get(Account, staff_id)
     if account is None or account.role != "staff":
         raise NotFound("account_not_found", "账号不存在")
@@ -354,7 +355,7 @@ def _staff(staff_id: int) -> Account:
 
 def history(staff_id: int, page: int, after: str | None = None) -> Page[ScanAttempt]:
     """This venue's attempts, newest first: page `page`, or the page below `after` (any depth at page 1's cost)."""
-    return scan_log.attempts(_staff(staff_id).venue_id, page, after, size=PAGE_SIZE)
+    return scan_log.attempts(staff_account(staff_id).venue_id, page, after, size=PAGE_SIZE)
 
 
 def subject_attempts(subject_id: int, limit: int = PAGE_SIZE) -> list[ScanAttempt]:
