@@ -93,7 +93,8 @@ def _reencoded(data: bytes, content_type: str, name: str) -> bytes:
     fmt = "JPEG" if content_type == "image/jpeg" else "PNG"
     try:
         with _opened(data, fmt, name) as image:
-            upright = ImageOps.exif_transpose(_decoded_small(image, current_app.config["EVIDENCE_MAX_LONG_EDGE"]))
+            upright = _decoded_small(image, current_app.config["EVIDENCE_MAX_LONG_EDGE"])
+            ImageOps.exif_transpose(upright, in_place=True)  # no second copy of the decoded pixels
             buffer = io.BytesIO()
             upright.save(buffer, fmt, quality=90)
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
