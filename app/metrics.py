@@ -56,21 +56,16 @@ blp = Blueprint("metrics", __name__)
 
 
 def register(app: Flask) -> None:
-    """Time and count every request; serve /metrics."""
-    app.before_request(_start)
+    """Time and count every request (timed from the request log's start: app.http.request_log); serve /metrics."""
     app.after_request(_count)
     app.register_blueprint(blp)
-
-
-def _start() -> None:
-    g.metrics_started = time.perf_counter()
 
 
 def _count(response: Response) -> Response:
     endpoint = request.url_rule.rule if request.url_rule is not None else "unmatched"
     REQUESTS.labels(endpoint, request.method, str(response.status_code)).inc()
-    if "metrics_started" in g:
-        LATENCY.labels(endpoint, request.method).observe(time.perf_counter() - g.metrics_started)
+    if "request_started" in g:
+        LATENCY.labels(endpoint, request.method).observe(time.perf_counter() - g.request_started)
     return response
 
 

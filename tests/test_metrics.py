@@ -138,3 +138,14 @@ def test_logins_are_counted_refused_then_locked(app, client, catalogue):
         client.post("/api/v1/staff/login", json={"username": "gate_lock", "password": password})
     assert {outcome: count(outcome) - before[outcome] for outcome in before} == {"refused": 1, "locked": 2,
                                                                                  "succeeded": 0}
+
+
+def test_a_request_refused_before_its_view_is_timed_too(client):
+    """A refusal by an earlier hook (here the form token check) is counted and timed like any answer."""
+    def timed() -> float:
+        return REGISTRY.get_sample_value("xinyi_http_request_duration_seconds_count",
+                                         {"endpoint": "/admin/login", "method": "POST"}) or 0
+
+    before = timed()
+    assert client.post("/admin/login", data={"username": "nobody", "password": "x"}).status_code == 400
+    assert timed() - before == 1
