@@ -3,7 +3,7 @@ record, dishonesty exclusions), and the subjects and batches an import writes.""
 import datetime as dt
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
@@ -19,6 +19,7 @@ from app.services.import_files import COLUMN_LABELS, ImportReport, parse_date
 from app.services.subjects import new_subject, subject_hash
 
 LOOKUP_CHUNK = 500
+T = TypeVar("T")
 
 Progress = Callable[[int], None] | None
 
@@ -100,22 +101,21 @@ def validate_list_row(row_number: int, values: dict[str, Any], categories: dict[
 
 def subjects_by_hash(hashes: set[str]) -> dict[str, Subject]:
     found: dict[str, Subject] = {}
-    ordered = sorted(hashes)
-    for start in range(0, len(ordered), LOOKUP_CHUNK):
-        chunk = ordered[start:start + LOOKUP_CHUNK]
+    for chunk in chunked(sorted(hashes)):
         found.update((subject.id_hash, subject) for subject in db.session.scalars(
             sa.select(Subject).where(Subject.id_hash.in_(chunk))))
     return found
 
 
-def chunked_ids(ids: list[int]) -> Iterator[list[int]]:
-    for start in range(0, len(ids), LOOKUP_CHUNK):
-        yield ids[start:start + LOOKUP_CHUNK]
+def chunked(items: list[T]) -> Iterator[list[T]]:
+    """`items` in lists of at most LOOKUP_CHUNK, for IN (...) lookups of bounded size."""
+    for start in range(0, len(items), LOOKUP_CHUNK):
+        yield items[start:start + LOOKUP_CHUNK]
 
 
 def blocked_subject_ids(subject_ids: list[int], today: dt.date) -> set[int]:
     blocked: set[int] = set()
-    for chunk in chunked_ids(subject_ids):
+    for chunk in chunked(subject_ids):
         blocked.update(db.session.scalars(sa.select(DishonestyRecord.subject_id).where(
             DishonestyRecord.subject_id.in_(chunk), *blocking_conditions(exclusion_start(today), today))))
     return blocked

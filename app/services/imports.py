@@ -17,7 +17,7 @@ from app.services.import_rows import (
     Progress,
     Row,
     blocked_subject_ids,
-    chunked_ids,
+    chunked,
     close_batch,
     create_subjects,
     each,
@@ -144,7 +144,7 @@ def _changes(accepted: list[Row], subjects: dict[str, Subject],
 
 def _existing_entries(subject_ids: list[int]) -> set[tuple[int, int, dt.date]]:
     found: set[tuple[int, int, dt.date]] = set()
-    for chunk in chunked_ids(sorted(set(subject_ids))):
+    for chunk in chunked(sorted(set(subject_ids))):
         found.update(tuple(row) for row in db.session.execute(
             sa.select(ListEntry.subject_id, ListEntry.category_id, ListEntry.recognized_on)
             .where(ListEntry.subject_id.in_(chunk))))
@@ -180,7 +180,7 @@ def import_dishonesty(filename: str, data: bytes, actor: str, today: dt.date,
     subjects = subjects_by_hash({row.id_hash for row in rows})
     accepted = names_agree(rows, subjects, report)
     create_subjects(accepted, subjects)
-    existing = {tuple(key) for chunk in chunked_ids(sorted({s.id for s in subjects.values()}))
+    existing = {tuple(key) for chunk in chunked(sorted({s.id for s in subjects.values()}))
                 for key in db.session.execute(sa.select(
                     DishonestyRecord.subject_id, DishonestyRecord.recorded_on, DishonestyRecord.authority)
                     .where(DishonestyRecord.subject_id.in_(chunk)))}
