@@ -4,10 +4,12 @@ fails identically."""
 import base64
 import dataclasses
 import datetime as dt
+import http.server
 import os
 import random
 import socket
 import stat
+import threading
 import time
 
 import pytest
@@ -339,6 +341,43 @@ def test_unreachable_server_the_counter_decides_confirms_and_remembers_the_code(
     decided = dt.datetime.fromisoformat(items[0].decided_at).timestamp()
     assert NOT_BEFORE + 10 <= decided < NOT_BEFORE + 20  # the server's clock, not this computer's
     assert scanner.outbox.pending_count() == 0  # nothing for /scan/redeem: offline redemptions go to /scan/offline
+
+
+class _FailingServer(http.server.BaseHTTPRequestHandler):
+    """A server that is up but cannot decide: a 503 at once, or no answer for 3 s (past ONLINE_ANSWER_SECONDS)."""
+
+    def do_POST(self):  # noqa: N802 (the http.server name)
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        if self.server.mode == "silent":
+            time.sleep(3)
+        body = b'{"error": {"code": "service_unavailable", "message": "..."}}'
+        self.send_response(503)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.mark.parametrize("mode", ["503", "silent"])
+def test_a_server_answering_5xx_or_not_within_the_limit_is_decided_offline(tmp_path, mode):
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _FailingServer)
+    httpd.mode, httpd.daemon_threads = mode, True
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        scanner = _offline_scanner(tmp_path)
+        scanner.api.server = f"http://127.0.0.1:{httpd.server_address[1]}"
+        scanner.api.timeout = 10  # only the bundle's limit can cut the silent server short
+        started = time.monotonic()
+        decision = scanner.verify(_token(), "frame")
+        assert time.monotonic() - started < 2.5
+        assert (decision.valid, decision.reason, decision.offline) == (True, None, True)
+        assert [item.action for item in scanner.outbox.offline_pending("gate")] == ["verify"]
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
 
 
 def test_a_code_this_counter_redeemed_online_is_used_offline_too(tmp_path):
