@@ -11,6 +11,8 @@ import os
 import shutil
 import sqlite3
 import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -78,8 +80,15 @@ def _facts(connection: Connection) -> Facts:
     return Facts(revision, rows, evidence)
 
 
-def _engine(url: URL | str) -> sa.Engine:
-    return sa.create_engine(url, poolclass=NullPool)
+@contextmanager
+def _connected(url: URL | str) -> Iterator[Connection]:
+    """One connection of an engine of its own (not the app's pool), disposed of afterwards."""
+    engine = sa.create_engine(url, poolclass=NullPool)
+    try:
+        with engine.connect() as connection:
+            yield connection
+    finally:
+        engine.dispose()
 
 
 def _private_file(path: Path) -> int:
@@ -139,27 +148,19 @@ def _dump_sqlite(url: URL, target: Path) -> Facts:
     finally:
         copy.close()
         source.close()
-    engine = _engine(f"sqlite:///{target}")
-    try:
-        with engine.connect() as connection:
-            return _facts(connection)
-    finally:
-        engine.dispose()
+    with _connected(f"sqlite:///{target}") as connection:
+        return _facts(connection)
 
 
 def _dump_postgresql(url: URL, target: Path) -> Facts:
     """pg_dump -Fc in a snapshot exported by a repeatable-read transaction that counts the same rows."""
     os.close(_private_file(target))
-    engine = _engine(url)
-    try:
-        with engine.connect() as connection:
-            connection.execution_options(isolation_level="REPEATABLE READ")
-            with connection.begin():
-                snapshot = connection.scalar(sa.text("SELECT pg_export_snapshot()"))
-                facts = _facts(connection)
-                _run_pg("pg_dump", url, "--format=custom", f"--snapshot={snapshot}", f"--file={target}")
-    finally:
-        engine.dispose()
+    with _connected(url) as connection:
+        connection.execution_options(isolation_level="REPEATABLE READ")
+        with connection.begin():
+            snapshot = connection.scalar(sa.text("SELECT pg_export_snapshot()"))
+            facts = _facts(connection)
+            _run_pg("pg_dump", url, "--format=custom", f"--snapshot={snapshot}", f"--file={target}")
     return facts
 
 
@@ -226,12 +227,8 @@ def _check_target(url: URL, kind: str, revision: str, migrations_dir: str) -> st
     except CommandError as exc:
         raise BackupError("restore_unknown_revision", f"备份的结构版本 {revision} 不在本版本代码的迁移中："
                                                       "请用做备份时的（或更新的）版本恢复") from exc
-    engine = _engine(url)
-    try:
-        with engine.connect() as connection:
-            tables = sorted(sa.inspect(connection).get_table_names())
-    finally:
-        engine.dispose()
+    with _connected(url) as connection:
+        tables = sorted(sa.inspect(connection).get_table_names())
     if tables:
         raise BackupError("restore_target_not_empty", f"目标数据库已有 {len(tables)} 张表（{', '.join(tables[:8])}"
                                                       f"{' …' if len(tables) > 8 else ''}）：只能恢复到空数据库")
@@ -275,12 +272,8 @@ def restore(database_url: str, evidence_dir: str, source_dir: str, migrations_di
     else:
         _run_pg("pg_restore", url, "--no-owner", "--no-privileges", "--exit-on-error", "--single-transaction",
                 str(source / DATABASE_FILES[kind]))
-    engine = _engine(url)
-    try:
-        with engine.connect() as connection:
-            rows = _facts(connection).rows
-    finally:
-        engine.dispose()
+    with _connected(url) as connection:
+        rows = _facts(connection).rows
     differ = sorted(name for name in rows.keys() | manifest["row_counts"].keys()
                     if rows.get(name) != manifest["row_counts"].get(name))
     if differ:
