@@ -2,6 +2,7 @@
 area; this table is where each page and each form action is found."""
 from flask import Blueprint, request
 
+from app.http.auth import no_store as personal_data
 from app.web.console import accounts, audit, cases, catalogue, dashboard, lists, measure_editor, scans, session
 from app.web.console.access import console_nav, kept_form
 
@@ -67,6 +68,4 @@ for rule, endpoint, view, methods, *defaults in ROUTES:
 @bp.after_request
 def no_store(response):
     """Console pages, evidence and exports name people: never kept by a browser or proxy (static files are, by name)."""
-    if request.endpoint != "console.static":
-        response.headers["Cache-Control"] = "no-store"
-    return response
+    return response if request.endpoint == "console.static" else personal_data(response)

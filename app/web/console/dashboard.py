@@ -45,5 +45,4 @@ def export_redemptions():
     start, end = date_range()
     lines = stats.export_redemptions(start, end, current_actor(), unit_of(g.account))
     return Response(stream_with_context(lines), mimetype="text/csv",
-                    headers={"Content-Disposition": f"attachment; filename=redemptions-{start}-{end}.csv",
-                             "Cache-Control": "no-store"})
+                    headers={"Content-Disposition": f"attachment; filename=redemptions-{start}-{end}.csv"})

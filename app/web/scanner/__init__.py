@@ -1,6 +1,7 @@
 """The staff web scanner (/scan/): any phone or tablet with a camera is a counter. This table is where each page is."""
 from flask import Blueprint, request
 
+from app.http.auth import no_store as personal_data
 from app.web.scanner import views
 
 bp = Blueprint("scanner", __name__, url_prefix="/scan", template_folder="templates", static_folder="static",
@@ -22,6 +23,4 @@ for rule, endpoint, view, methods in ROUTES:
 @bp.after_request
 def no_store(response):
     """Decisions and history name people: never cached (static files are, by name)."""
-    if request.endpoint != "scanner.static":
-        response.headers["Cache-Control"] = "no-store"
-    return response
+    return response if request.endpoint == "scanner.static" else personal_data(response)
