@@ -24,13 +24,18 @@ def _keys(raw: str | None) -> list[str]:
     return [key.strip() for key in (raw or "").split(",") if key.strip()]
 
 
+def _which(name: str, number: int, count: int) -> str:
+    """How a message names one of a setting's comma-separated values."""
+    return f"{name} (key {number} of {count})" if count > 1 else name
+
+
 def code_keys(name: str, raw: str) -> list[bytes]:
     """A code key setting's comma-separated base64url values as bytes; each must be 32 bytes and, for signing keys,
     name a key id of its own (docs/offline-codes.md)."""
     values = _keys(raw)
     decoded = []
     for number, text in enumerate(values, start=1):
-        which = f"{name} (key {number} of {len(values)})" if len(values) > 1 else name
+        which = _which(name, number, len(values))
         try:
             value = base64.b64decode(text + "=" * (-len(text) % 4), altchars=b"-_", validate=True)
         except (binascii.Error, ValueError):
@@ -210,9 +215,12 @@ class ProductionConfig(BaseConfig):
         if self.DEV_LOGIN:
             raise ConfigError("DEV_LOGIN cannot be enabled in production")
         for name in SECRET_NAMES:
-            _refuse_weak(name, [getattr(self, name)])
-        _refuse_published("CODE_SIGNING_KEYS", self.CODE_SIGNING_KEYS)
-        _refuse_published("CODE_SEAL_SECRET", [self.CODE_SEAL_SECRET])
+            secret = getattr(self, name)
+            _refuse_published(name, [secret], [DevelopmentConfig._FALLBACKS[name]], _GENERATE)
+            if len(secret.encode()) < MIN_KEY_BYTES:
+                raise ConfigError(f"{name} is shorter than {MIN_KEY_BYTES} bytes; {_GENERATE}")
+        for name, keys in zip(CODE_KEY_NAMES, (self.CODE_SIGNING_KEYS, [self.CODE_SEAL_SECRET]), strict=True):
+            _refuse_published(name, keys, code_keys(name, DevelopmentConfig._FALLBACKS[name]), _GENERATE_KEYS)
         _check_public_base_url(self.PUBLIC_BASE_URL, bool(self.GOV_IDP_AUTHORIZE_URL))
         if self.GOV_IDP_TOKEN_URL and not self.GOV_IDP_CLIENT_SECRET:
             raise ConfigError("GOV_IDP_CLIENT_SECRET must be set when GOV_IDP_TOKEN_URL is")
@@ -220,24 +228,12 @@ class ProductionConfig(BaseConfig):
             raise ConfigError("RATELIMIT_STORAGE_URI must name a store every worker and host shares (redis://…)")
 
 
-def _refuse_weak(name: str, keys: list[str]) -> None:
-    """A secret a deployment must not run with: the development value anyone can read here, or a short one."""
-    published = _keys(DevelopmentConfig._FALLBACKS[name])
-    for number, key in enumerate(keys, start=1):
-        which = f"{name} (key {number} of {len(keys)})" if len(keys) > 1 else name
-        if key in published:
-            raise ConfigError(f"{which} is the development value published in app/config.py; {_GENERATE}")
-        if len(key.encode()) < MIN_KEY_BYTES:
-            raise ConfigError(f"{which} is shorter than {MIN_KEY_BYTES} bytes; {_GENERATE}")
-
-
-def _refuse_published(name: str, keys: list[bytes]) -> None:
-    """A code key a deployment must not run with: the development value anyone can read here."""
-    published = code_keys(name, DevelopmentConfig._FALLBACKS[name])
+def _refuse_published(name: str, keys: list, published: list, generate: str) -> None:
+    """A secret a deployment must not run with: one of the development values anyone can read here."""
     for number, key in enumerate(keys, start=1):
         if key in published:
-            which = f"{name} (key {number} of {len(keys)})" if len(keys) > 1 else name
-            raise ConfigError(f"{which} is the development value published in app/config.py; {_GENERATE_KEYS}")
+            raise ConfigError(f"{_which(name, number, len(keys))} is the development value published in "
+                              f"app/config.py; {generate}")
 
 
 def _check_public_base_url(url: str, required: bool) -> None:
