@@ -38,6 +38,8 @@ CREATE TABLE IF NOT EXISTS offline_items (
     outcome TEXT                              -- the server's outcome: recorded, duplicate_offline or a reason code
 );
 CREATE INDEX IF NOT EXISTS offline_redeemed ON offline_items (token_key) WHERE action = 'redeem';
+-- redeemed_here on every offline decision: neither table is ever emptied, so neither lookup may scan it
+CREATE INDEX IF NOT EXISTS confirmations_token ON confirmations (token);
 """
 # Items sent in one POST /api/v1/scan/offline.
 UPLOAD_BATCH = 100

@@ -387,6 +387,17 @@ def test_a_code_this_counter_redeemed_online_is_used_offline_too(tmp_path):
     assert scanner.verify(token, "frame").reason == "token_used"
 
 
+def test_the_single_use_lookup_reads_indexes_not_the_whole_outbox(tmp_path):
+    """Confirmations and offline items are kept for good, and every offline decision asks redeemed_here."""
+    outbox = Outbox(str(tmp_path / "outbox.sqlite3"))
+    # the statement of Outbox.redeemed_here
+    plan = " ".join(row[-1] for row in outbox.db.execute(
+        "EXPLAIN QUERY PLAN SELECT EXISTS (SELECT 1 FROM offline_items WHERE token_key = ? AND action = 'redeem' "
+        "AND valid) OR EXISTS (SELECT 1 FROM confirmations WHERE token = ? AND state != 'refused')", ("k", "t")))
+    assert "SCAN" not in plan.replace("SCAN CONSTANT ROW", ""), plan
+    assert outbox.redeemed_here("k", "t") is False
+
+
 def test_without_a_usable_bundle_nothing_is_decided(tmp_path):
     stale = _offline_scanner(tmp_path, offset=NOT_BEFORE + 10 - time.time() + 86400 * 2)
     decision = stale.verify(_token(), "frame")
