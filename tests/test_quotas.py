@@ -122,6 +122,18 @@ def test_evidence_bytes_count_across_both_kinds_of_case_and_refuse_before_writin
     assert _object(client, headers).status_code == 201  # a case without files is still welcome
 
 
+def test_evidence_of_yesterday_or_of_another_citizen_leaves_today_whole(app, citizen, today):
+    app.config["EVIDENCE_BYTES_PER_DAY"] = 1 * MEGABYTE
+    mine = citizen[0].subject().id
+    other = list_identity(identity(83, name="齐守约"), today).subject().id
+    complaints.file_complaint(mine, "suggestion", "建议延长图书馆开放时间。", None, None, None,
+                              [("a.pdf", _pdf(900_000))], utcnow() - dt.timedelta(days=1))
+    objections.file_objection(other, "other", "请核实我的名单信息。", None, None, [("b.pdf", _pdf(900_000))], utcnow())
+    filed = objections.file_objection(mine, "other", "请核实我的名单信息。", None, None,
+                                      [("c.pdf", _pdf(MEGABYTE))], utcnow())
+    assert filed.id and _count(Evidence) == 3
+
+
 # ---- imports: rows capped, refusals listed up to a thousand -----------------------------------------------
 
 @pytest.fixture
