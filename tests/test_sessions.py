@@ -2,7 +2,9 @@
 import datetime as dt
 
 import pytest
+import sqlalchemy as sa
 
+from app.db.prepared import Prepared
 from app.domain.dates import utcnow
 from app.extensions import db
 from app.models import AccessToken
@@ -79,3 +81,23 @@ def test_last_use_is_written_at_most_once_a_minute(client):
     sessions.authenticate(token, "citizen", start + dt.timedelta(seconds=90))
     db.session.refresh(stored)
     assert stored.last_used_at != first
+
+
+def test_authenticating_is_one_prepared_read_and_a_write_at_most_once_a_minute(client, monkeypatch):
+    """Every API request authenticates: one lookup below the ORM (how a token ended and whether its account is
+    active both in it), the touch only when a minute has passed, and nothing through the ORM session."""
+    token = login(client, identity(3))["Authorization"].split()[1]
+    start, ran, orm = utcnow(), [], []
+    run = Prepared.run
+    monkeypatch.setattr(Prepared, "run", lambda self, connection, **values: ran.append(self) or run(
+        self, connection, **values))
+    listener = lambda *_: orm.append(1)  # noqa: E731
+    sa.event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        sessions.authenticate(token, "citizen", start + dt.timedelta(seconds=30))
+        assert len(ran) == 1
+        sessions.authenticate(token, "citizen", start + dt.timedelta(seconds=90))
+        assert len(ran) == 3
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", listener)
+    assert orm == []
