@@ -1,6 +1,7 @@
 """GET /metrics: counted across gunicorn's workers, shown only to the allowed direct peers, labels without anyone's
 identifiers."""
 import re
+import shutil
 
 import pytest
 import requests
@@ -149,3 +150,16 @@ def test_a_request_refused_before_its_view_is_timed_too(client):
     before = timed()
     assert client.post("/admin/login", data={"username": "nobody", "password": "x"}).status_code == 400
     assert timed() - before == 1
+
+
+def test_a_scrape_answers_while_the_database_does_not(tmp_path):
+    """The alerts need the metrics most when the database is gone: the scrape still answers, its schema unreachable."""
+    from wsgi import create_app
+    (tmp_path / "gone").mkdir()
+    app = create_app("test", SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path}/gone/xinyi.sqlite3")
+    shutil.rmtree(tmp_path / "gone")  # its directory gone: SQLite cannot open the file
+    answer = app.test_client().get("/metrics", environ_base={"REMOTE_ADDR": "127.0.0.1"})
+    assert answer.status_code == 200
+    scrape = samples(answer.get_data(as_text=True))
+    assert value(scrape, "xinyi_schema_info", revision="unreachable", at_head="false") == 1
+    assert value(scrape, "xinyi_build_info") == 1
