@@ -133,6 +133,7 @@ def day_number(day: dt.date) -> int:
     return (day - _EPOCH).days
 
 
+@lru_cache(maxsize=32)  # a batch's hundreds of codes share one or two days
 def seal_key(secret: bytes, day: int) -> bytes:
     """The AES-128 key sealing the codes of one day number: HMAC-SHA256(secret, "seal" ‖ day)[:16]."""
     return hmac.new(secret, b"seal" + day.to_bytes(4, "big"), hashlib.sha256).digest()[:SEAL_KEY_BYTES]
@@ -163,6 +164,11 @@ def key_id(public: bytes) -> int:
     return hashlib.sha256(public).digest()[0]
 
 
+@lru_cache(maxsize=16)
+def _signing_key_id(seed: bytes) -> int:
+    return key_id(public_key(seed))
+
+
 def fit_name(name: str) -> str:
     """The name cut to MAX_NAME_BYTES of UTF-8 at a character boundary."""
     data = name.encode()
@@ -189,7 +195,7 @@ def encode(payload: Payload, signing_seed: bytes, seal: bytes) -> str:
     if len(payload.code_id) != ID_BYTES or len(payload.batch_tag) != ID_BYTES:
         raise ValueError("code id and batch tag are 8 bytes")
     sealed = _crypt(seal, payload.code_id, _clear_block(payload.sealed))
-    signed = _HEAD.pack(VERSION, key_id(public_key(signing_seed)), payload.code_id, payload.not_before,
+    signed = _HEAD.pack(VERSION, _signing_key_id(signing_seed), payload.code_id, payload.not_before,
                         payload.lifetime, payload.batch_tag, payload.seal_day % 256, len(sealed)) + sealed
     return PREFIX + b45encode(signed + _private(signing_seed).sign(signed))
 
