@@ -87,3 +87,20 @@ def test_a_sign_in_ended_while_the_code_is_on_screen_hides_it_and_says_so(phone,
     assert phone.url.endswith("/m/code")  # back where the citizen was, with a code
     phone.locator("#qr").wait_for(state="visible")
     assert not phone.locator("#expired").is_visible()
+
+
+def test_offline_a_lapsed_code_is_hidden_and_back_online_a_new_one_shows(phone, citizen):
+    sign_in(phone, citizen)
+    phone.goto("/m/code")
+    phone.locator("#qr").wait_for(state="visible")
+    ttl = int(phone.locator("#code").get_attribute("data-ttl"))
+    phone.context.set_offline(True)
+    # The code's lifetime passes while the phone has no network (its clock moved on rather than the test waiting).
+    phone.evaluate("seconds => { const real = Date.now; Date.now = () => real() + seconds * 1000; }", ttl + 1)
+    phone.locator("#qr").wait_for(state="hidden", timeout=5_000)  # a dead code is never left on screen as live
+    assert phone.locator("#countdown b").inner_text() == "0"
+    assert phone.locator("#offline").is_visible() and "二维码已过期" in phone.locator("#news").inner_text()
+    phone.context.set_offline(False)
+    phone.locator("#qr").wait_for(state="visible", timeout=5_000)
+    assert not phone.locator("#offline").is_visible() and phone.locator("#countdown b").inner_text() != "0"
+
