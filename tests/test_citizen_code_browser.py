@@ -4,14 +4,17 @@ the next page, and a sign-in ended while the page is open — the code hidden at
 Set SAVE_H5_SCREENSHOTS=<folder> to keep PNGs of the states (docs/h5/ holds the committed ones).
 """
 import pytest
+import requests
 import sqlalchemy as sa
 
 from app.domain.dates import today, utcnow
 from app.extensions import db
 from app.models import AccessToken
+from app.services import accounts
 from app.web.helpers import ELDER_COOKIE
 from tests.browser import requires_chromium, snap
 from tests.helpers import identity, list_identity
+from tests.live_server import STAFF_PASSWORD
 from tests.test_citizen_browser import SHOTS, no_serious_violations, shown_token, sign_in
 
 pytestmark = requires_chromium
@@ -104,3 +107,26 @@ def test_offline_a_lapsed_code_is_hidden_and_back_online_a_new_one_shows(phone, 
     phone.locator("#qr").wait_for(state="visible", timeout=5_000)
     assert not phone.locator("#offline").is_visible() and phone.locator("#countdown b").inner_text() != "0"
 
+
+def test_a_sign_in_in_another_tab_still_shows_the_redemption(phone, live, citizen, catalogue):
+    accounts.create_account("bus_gate", STAFF_PASSWORD, "staff", "test", venue_id=catalogue["BUS"].id)
+    sign_in(phone, citizen)
+    phone.goto("/m/code")
+    phone.locator("#qr").wait_for(state="visible")
+    other = phone.context.new_page()
+    with phone.expect_event("load", timeout=8_000):  # the form token of this tab is stale now: it reloads
+        sign_in(other, citizen)  # a new session cookie for both tabs
+    other.close()
+    phone.locator("#qr").wait_for(state="visible")
+    token = shown_token(phone)
+    staff = requests.post(live.url + "/api/v1/staff/login", timeout=10,
+                          json={"username": "bus_gate", "password": STAFF_PASSWORD}).json()["access_token"]
+    headers = {"Authorization": f"Bearer {staff}"}
+    verdict = requests.post(live.url + "/api/v1/scan/verify", headers=headers, json={"token": token},
+                            timeout=10).json()
+    assert verdict["valid"] is True and verdict["measures"], verdict
+    redeemed = requests.post(live.url + "/api/v1/scan/redeem", headers=headers, timeout=10,
+                             json={"token": token, "measure_id": verdict["measures"][0]["id"],
+                                   "idempotency_key": "another-tab-1"})
+    assert redeemed.status_code == 201, redeemed.text
+    phone.get_by_role("heading", name="已核销").wait_for(state="visible", timeout=8_000)

@@ -102,6 +102,12 @@ async function checkRedeemed() {
       showSignedOut();
       return;
     }
+    // Refused its form token: a sign-in in another tab replaced the session this page was built in. The page built
+    // again has a token that works, or else nothing would ever say "已核销" here.
+    if (answer.status === 400) {
+      window.location.reload();
+      return;
+    }
     if (!answer.ok) return;
     const status = await answer.json();
     offline.hidden = true;
@@ -149,6 +155,7 @@ document.getElementById("again").addEventListener("click", () => {
 document.addEventListener("visibilitychange", () => {
   if (document.visibilityState === "visible" && !signedOut) {
     keepAwake();
+    tick(); // at once: a code that lapsed while the screen was off is not shown until the next second
     if (!paused) fetchCode();
   }
 });
