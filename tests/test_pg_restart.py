@@ -215,3 +215,13 @@ def test_a_sqlite_write_locked_past_the_busy_timeout_answers_503(database_url, c
         signed_in = app.test_client().post("/api/v1/staff/login",
                                            json={"username": "gate_bus", "password": STAFF_PASSWORD})
     assert signed_in.status_code == 200
+
+
+def test_the_openapi_description_says_any_operation_may_answer_503(client):
+    """API.md: the description must match what the app does, and any request the database cannot serve answers 503."""
+    spec = client.get("/api/v1/openapi.json").get_json()
+    missing = sorted(f"{method.upper()} {path}" for path, operations in spec["paths"].items()
+                     for method, operation in operations.items()
+                     if isinstance(operation, dict) and "503" not in operation.get("responses", {"503": None}))
+    assert missing == []
+    assert "service_unavailable" in spec["components"]["responses"]["Unavailable"]["description"]

@@ -18,7 +18,8 @@ ERRORS = {
                              "或已达每日限额（quota_cases_per_day 等）"),
     431: ("HeadersTooLarge", "请求头过多或过大（headers_too_large）"),
     500: ("InternalError", "服务器内部错误（internal_error）"),
-    503: ("Unavailable", "实名认证服务暂不可用（identity_provider_unavailable）"),
+    503: ("Unavailable", "服务暂不可用：数据库正在重启或繁忙（service_unavailable，按 Retry-After 稍后重试；未作任何"
+                         "改动），或实名认证服务暂不可用（identity_provider_unavailable）"),
 }
 WRITES = ("post", "put", "patch", "delete")
 # A citizen's case filings count against daily quotas (app.services.quotas).
@@ -26,7 +27,7 @@ QUOTA_PATHS = ("/api/v1/objections", "/api/v1/complaints")
 
 
 def _statuses(path: str, method: str, operation: dict) -> list[int]:
-    statuses = [414, 431, 500]  # any request: app.http.guards
+    statuses = [414, 431, 500, 503]  # any request: app.http.guards; the database unavailable (app.db.unavailable)
     if operation.get("requestBody") or operation.get("parameters"):
         statuses += [400, 413]
     if operation.get("security"):
@@ -41,8 +42,6 @@ def _statuses(path: str, method: str, operation: dict) -> list[int]:
         statuses += [401, 429]  # wrong credentials, too many tries
     if path in QUOTA_PATHS and method == "post":
         statuses.append(429)
-    if path == "/api/v1/auth/login":
-        statuses.append(503)  # the real-name platform did not answer
     return statuses
 
 
