@@ -5,6 +5,7 @@ from io import BytesIO
 import pytest
 import sqlalchemy as sa
 
+from app.api.staff import offline as offline_routes
 from app.config import ConfigError, load_config
 from app.demo import resident_id
 from app.domain.dates import utcnow
@@ -13,6 +14,7 @@ from app.extensions import db
 from app.models import Department, ListEntry, Measure, Venue
 from app.services import accounts, imports, objections
 from tests.helpers import Identity, console_csrf, console_login, identity, list_identity
+from tests.test_offline_reconciliation import item, listed, phone_codes, staff, upload  # noqa: F401
 
 PASSWORD = "console-pass"
 PAGES_BY_ROLE = {
@@ -262,3 +264,30 @@ def test_audit_log_filters_by_actor_and_action(client, people, today):
     assert "导入了名单文件 t.csv" in page and "创建了" not in page
     page = client.get("/admin/audit?actor=nobody").get_data(as_text=True)
     assert "没有记录" in page
+
+
+def test_the_scan_log_costs_the_same_statements_for_one_offline_duplicate_or_four(  # noqa: F811
+        app, client, staff, listed, monkeypatch):  # noqa: F811
+    """Each duplicate names the counter whose redemption stands, and that redemption its duplicates: looked up once
+    for the page, never once per row."""
+    monkeypatch.setattr(offline_routes, "utcnow", lambda: utcnow() + dt.timedelta(minutes=10))
+    accounts.create_account("office", PASSWORD, "admin", "test")
+    office = app.test_client()
+    console_login(office, "office", PASSWORD)
+    costs, statements = [], []
+
+    def count(*_):
+        statements.append(1)
+
+    for number, code in enumerate(phone_codes(client, listed)[:4]):
+        upload(client, staff["BUS"][1], item(code, f"bus-{number:08}", seconds=2))
+        upload(client, staff["SCENIC"][1], item(code, f"scenic-{number:08}", seconds=9, measure="XY-YOU-01"))
+        statements.clear()
+        sa.event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            page = office.get("/admin/scans").get_data(as_text=True)
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", count)
+        assert page.count("该码已于") == page.count("重复核销（离线）：") == number + 1
+        costs.append(len(statements))
+    assert costs[0] == costs[-1]
