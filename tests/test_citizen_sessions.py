@@ -290,3 +290,11 @@ def test_the_citizen_api_lists_the_devices_and_signs_out_the_others(app, client,
     assert client.delete("/api/v1/me/sessions/others", headers=headers).get_json() == {"ended": 1}
     assert _why(phone.get("/m/")) == "device"
     assert len(client.get("/api/v1/me/sessions", headers=headers).get_json()["items"]) == 1
+
+
+def test_signing_in_again_on_the_same_phone_is_still_one_device(app, who):
+    phone = _phone(app, who)
+    assert _sign_in(phone, who).headers["Location"] == "/m/"  # the session this phone had is replaced, not kept
+    page = phone.get("/m/").get_data(as_text=True)
+    assert page[page.index("已登录的设备"):].count("安卓手机 · Chrome") == 1
+    assert db.session.scalar(sa.select(sa.func.count()).where(AccessToken.revoked_at.is_(None))) == 1

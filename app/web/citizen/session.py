@@ -15,7 +15,7 @@ from app.http.bodies import load_form
 from app.http.schemas import DevLoginSchema
 from app.services import sessions
 from app.services.identity_providers import PROVIDERS, citizen_login
-from app.web.auth import page_sign_in, page_sign_out
+from app.web.auth import current_session, page_sign_in, page_sign_out
 from app.web.citizen.access import SESSION_KEY, requires
 
 STATE_KEY = "gov_state"
@@ -37,7 +37,11 @@ def _device() -> str:
 
 
 def _signed_in(token: str, target: str | None):
-    """Keep the session on this phone across browser restarts, and go back to where the citizen was."""
+    """Keep the session on this phone across browser restarts, and go back to where the citizen was. A session this
+    phone already had ends: it is this device, not another one for 首页 to list."""
+    previous = current_session(SESSION_KEY, "citizen")
+    if previous is not None:
+        sessions.revoke(previous, utcnow())
     page_sign_in(SESSION_KEY, token, persistent=True)
     return redirect(_same_site(target) or url_for("citizen.home"))
 
