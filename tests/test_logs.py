@@ -175,3 +175,28 @@ def test_a_database_error_does_not_carry_its_parameters(app, catalogue):
                            {"id": "not a number at all", "username": name})
     db.session.rollback()
     assert name not in str(raised.value) and "hidden" in str(raised.value)
+
+
+def test_no_hook_reads_a_streamed_answer_before_it_is_sent(database_url, capsys):
+    """The request log, the metrics and every other after-request hook leave a streamed answer (an export) unread:
+    its rows are produced as they are sent, never gathered in memory first."""
+    from flask import Response
+
+    from wsgi import create_app
+    app = create_app("test", SQLALCHEMY_DATABASE_URI=database_url)
+    produced = []
+
+    def rows():
+        for number in range(3):
+            produced.append(number)
+            yield f"{number}\n"
+
+    app.add_url_rule("/streamed", "streamed", lambda: Response(rows(), mimetype="text/csv"))
+    answer = app.test_client().get("/streamed", buffered=False)
+    # Every hook has run and the request's line is written: at most the first row was read (the test client starts
+    # the answer as a server's first write would); a hook that measured or buffered the body would have read all.
+    assert len(produced) <= 1
+    line = json.loads(capsys.readouterr().err.strip().splitlines()[-1])
+    assert line["route"] == "/streamed" and line["status"] == 200 and line["bytes"] is None
+    assert answer.get_data(as_text=True) == "0\n1\n2\n" and produced == [0, 1, 2]
+    answer.close()
