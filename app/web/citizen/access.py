@@ -6,6 +6,7 @@ from typing import Any
 from flask import current_app, g, request
 from flask_wtf.csrf import CSRFError
 
+from app.domain.signins import ENDED_WORDS, EXPIRED
 from app.errors import DomainError
 from app.http.errors import handle_domain_error, handle_http_exception
 from app.services import case_log
@@ -13,7 +14,6 @@ from app.web.auth import current_session, signed_in
 
 SESSION_KEY = "citizen_token"
 requires = signed_in(SESSION_KEY, "citizen", "citizen.login")
-SESSION_EXPIRED = "登录已过期，请重新登录"
 
 # The bottom tab bar: every page is one tap from here, or two through a tab's page.
 TABS = (("citizen.home", "首页", "home"), ("citizen.code", "亮码", "qr"), ("citizen.measures", "措施", "gift"),
@@ -28,7 +28,7 @@ def page_context() -> dict[str, Any]:
 
 
 def session_expired() -> DomainError:
-    return DomainError("session_expired", SESSION_EXPIRED, status=401)
+    return DomainError("session_expired", ENDED_WORDS[EXPIRED], status=401)  # as the login page says it
 
 
 def fetched(view: Callable) -> Callable:
