@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from app.demo import enterprise_code, person_id
 from app.extensions import db
+from app.models import Subject
 from app.services import imports
 from tests.conftest import POSTGRES_URL
 
@@ -64,3 +65,25 @@ def test_no_id_in_logs_or_report(catalogue, today, caplog):
     text = caplog.text + repr(report.as_dict())
     for number in numbers:
         assert number not in text
+
+
+@pytest.mark.parametrize("kind", ["list", "dishonesty"])
+def test_an_enterprise_listed_before_its_code_was_kept_gets_it_from_the_same_file_again(catalogue, today, kind):
+    """The 公示 publishes an enterprise's code once an import has named it again: a re-import that changes no entry
+    (the usual case) must still keep it."""
+    code = enterprise_code(random.Random(11))
+    listed = f"kind,name,id_number,category,recognized_on\nenterprise,某老企业,{code},E02,{today}\n".encode()
+    assert imports.import_list("old.csv", listed, "test", today).created == 1
+    if kind == "list":
+        db.session.execute(sa.update(Subject).values(credit_code=None))  # as kept before migration c4d5e6f7a8b9
+        db.session.commit()
+        again = imports.import_list("old.csv", listed, "test", today)
+        assert (again.created, again.unchanged) == (0, 1)
+    else:
+        record = f"kind,id_number,name,recorded_on,authority\nenterprise,{code},某老企业,{today},某局\n".encode()
+        assert imports.import_dishonesty("d.csv", record, "test", today).created == 1
+        db.session.execute(sa.update(Subject).values(credit_code=None))
+        db.session.commit()
+        assert imports.import_dishonesty("d.csv", record, "test", today).unchanged == 1
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(Subject.credit_code)) == code

@@ -65,7 +65,7 @@ def import_list(filename: str, data: bytes, actor: str, today: dt.date, progress
     create_subjects(accepted, subjects)
     new_entries, grade_changes = _changes(accepted, subjects, report)
     if not new_entries and not grade_changes:
-        db.session.rollback()
+        db.session.commit()  # no batch: nothing the report counts, only credit codes create_subjects filled in
         return report
     batch = open_batch("list", filename, hashlib.sha256(data).hexdigest(), actor)
     for entry in new_entries:
@@ -188,7 +188,7 @@ def import_dishonesty(filename: str, data: bytes, actor: str, today: dt.date,
     report.unchanged = len(accepted) - len(fresh)
     report.created = len(fresh)
     if not fresh:
-        db.session.rollback()
+        db.session.commit()  # as for a list: only the credit codes create_subjects filled in, if any
         return report
 
     batch = open_batch("dishonesty", filename, hashlib.sha256(data).hexdigest(), actor)
