@@ -178,3 +178,17 @@ def test_each_request_for_codes_is_a_new_offline_batch(app, catalogue, today):
                                                                        for code in second}
     assert [(batch.kind, batch.valid_until) for batch in _batches(subject.id)] == [
         ("offline", until), ("offline", now + dt.timedelta(hours=1))]
+
+
+def test_codes_for_the_night_take_a_new_batch_at_beijing_midnight(app, catalogue, today):
+    """SPEC: nothing links a citizen's codes across days — the phone's codes of one night carry two batch tags."""
+    subject = list_identity(identity(305), today).subject()
+    now = _beijing(today, 20, 0)
+    issued, until = citizens.issue_codes(subject.id, 12, today, now)
+    midnight = _beijing(today + dt.timedelta(days=1), 0, 0)
+    before = {qrcodes.claim(code.token).batch_tag for code in issued if code.not_before < midnight}
+    after = {qrcodes.claim(code.token).batch_tag for code in issued if code.not_before >= midnight}
+    assert len(before) == len(after) == 1 and before != after
+    assert len(issued) == 720 and until == now + dt.timedelta(hours=12)
+    assert all(one.expires_at == two.not_before for one, two in zip(issued, issued[1:], strict=False))
+    assert [batch.valid_until for batch in _batches(subject.id)] == [midnight, until]

@@ -1,12 +1,13 @@
 """What a logged-in citizen sees: their list standing (身份核对), the measures open to them, their code and history."""
 import datetime as dt
 from dataclasses import dataclass
+from itertools import groupby
 from typing import Any
 
 import sqlalchemy as sa
 
 from app.db.paging import Page, keyset_page
-from app.domain.dates import local_day_bounds
+from app.domain.dates import local_date, local_day_bounds
 from app.domain.lists import ACTIVE, EXPIRED, SUSPENDED, UNDER_OBJECTION, entry_status
 from app.domain.measures import Offer, measure_refusal, offers_for
 from app.domain.refusals import REFUSALS, CitizenReason, citizen_reason, measure_reason
@@ -118,14 +119,25 @@ def issue_code(subject_id: int, today: dt.date, now: dt.datetime) -> qrcodes.Iss
     return qrcodes.mint(tag, position.sealed, now, min(life, int(valid_until.timestamp()) - int(now.timestamp())))
 
 
+def _instant(timestamp: int) -> dt.datetime:
+    return dt.datetime.fromtimestamp(timestamp, dt.UTC)
+
+
 def issue_codes(subject_id: int, hours: int, today: dt.date, now: dt.datetime) -> tuple[list[qrcodes.IssuedCode],
                                                                                           dt.datetime]:
-    """A new batch for a phone to show offline: a code per consecutive window for `hours` from now (never past the
-    entries it names), and when the batch ends."""
+    """Codes for a phone to show offline: one per consecutive window for `hours` from now (never past the entries they
+    name), and when the last ends. A new batch per Beijing day, so no tag links a citizen's codes across days."""
     position = _code_standing(subject_id, today, now)
     valid_until = min(now.replace(microsecond=0) + dt.timedelta(hours=hours), position.entries_end)
-    tag = qrcodes.open_batch(subject_id, OFFLINE, now, valid_until)
-    return qrcodes.mint_windows(tag, position.sealed, now, valid_until), valid_until
+    life, last = qrcodes.ttl(), int(valid_until.timestamp())
+    issued: list[qrcodes.IssuedCode] = []
+    # A window belongs to the day it starts in: the one across midnight stays whole, in the evening's batch.
+    for _, day in groupby(range(int(now.timestamp()), last, life), key=lambda at: local_date(_instant(at))):
+        starts = list(day)
+        end = _instant(min(starts[-1] + life, last))
+        tag = qrcodes.open_batch(subject_id, OFFLINE, now, end)
+        issued += qrcodes.mint_windows(tag, position.sealed, _instant(starts[0]), end)
+    return issued, valid_until
 
 
 def redemption_of_code(subject_id: int, token: str) -> Redemption | None:
