@@ -203,3 +203,27 @@ def test_restore_refuses_a_database_with_tables_and_backup_a_used_directory(app,
     assert "restore_target_not_empty" in refused.output and "audit_events" in refused.output
     again = cli(database_url, cases, "backup", str(backup_dir))
     assert again.exit_code == 1 and "backup_target_not_empty" in again.output
+
+
+def test_restore_refuses_an_evidence_file_of_the_same_name_and_other_content(app, database_url, cases, tmp_path,
+                                                                              fresh_database):
+    backup_dir = tmp_path / "backup"
+    assert cli(database_url, cases, "backup", str(backup_dir)).exit_code == 0
+    first, second = sorted((backup_dir / "evidence").iterdir())
+    target_evidence = tmp_path / "restored-evidence"
+    target_evidence.mkdir()
+    (target_evidence / first.name).write_bytes(first.read_bytes())  # the same file: no clash
+    (target_evidence / second.name).write_bytes(b"another file")
+    refused = flask("restore", str(backup_dir), database_url=fresh_database, evidence_dir=target_evidence)
+    assert refused.returncode == 1 and "restore_evidence_clash" in refused.stderr and second.name in refused.stderr
+    assert first.name not in refused.stderr
+    engine = sa.create_engine(fresh_database, poolclass=NullPool)
+    try:
+        with engine.connect() as connection:
+            assert sa.inspect(connection).get_table_names() == []  # refused before the database is touched
+    finally:
+        engine.dispose()
+    (target_evidence / second.name).unlink()
+    restored = flask("restore", str(backup_dir), database_url=fresh_database, evidence_dir=target_evidence)
+    assert restored.returncode == 0, restored.stderr
+    assert sha256(target_evidence / second.name) == sha256(second)

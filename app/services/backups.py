@@ -246,9 +246,12 @@ def _restore_sqlite(source: Path, url: URL) -> None:
     os.replace(staged, target)
 
 
-def _restore_evidence(source: Path, names: list[str], evidence_dir: Path) -> None:
+def _restore_evidence(source: Path, checksums: dict[str, str], evidence_dir: Path) -> None:
+    """Copy the backup's evidence files (`checksums`: name → the manifest's sha256, already checked) back; a file of
+    the same name there already must be the same file."""
+    names = sorted(checksums)
     clashes = [name for name in names if (evidence_dir / name).exists()
-               and _sha256(evidence_dir / name) != _sha256(source / name)]
+               and _sha256(evidence_dir / name) != checksums[name]]
     if clashes:
         raise BackupError("restore_evidence_clash", f"证据目录 {evidence_dir} 已有同名而内容不同的文件："
                                                     f"{', '.join(clashes[:5])}")
@@ -265,8 +268,9 @@ def restore(database_url: str, evidence_dir: str, source_dir: str, migrations_di
     manifest = _read_manifest(source)
     kind, revision = manifest["database"], manifest["schema_revision"]
     head = _check_target(url, kind, revision, migrations_dir)
-    names = sorted(Path(name).name for name in manifest["files"] if name.startswith(f"{EVIDENCE}/"))
-    _restore_evidence(source / EVIDENCE, names, Path(evidence_dir))  # refused before the database is touched
+    evidence = {Path(name).name: recorded for name, recorded in manifest["files"].items()
+                if name.startswith(f"{EVIDENCE}/")}
+    _restore_evidence(source / EVIDENCE, evidence, Path(evidence_dir))  # refused before the database is touched
     if kind == "sqlite":
         _restore_sqlite(source / DATABASE_FILES[kind], url)
     else:
@@ -278,4 +282,4 @@ def restore(database_url: str, evidence_dir: str, source_dir: str, migrations_di
                     if rows.get(name) != manifest["row_counts"].get(name))
     if differ:
         raise BackupError("restore_count_mismatch", f"恢复后这些表的行数与清单不符：{', '.join(differ)}")
-    return RestoreReport(kind, revision, head, rows, len(names))
+    return RestoreReport(kind, revision, head, rows, len(evidence))
