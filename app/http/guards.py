@@ -50,12 +50,10 @@ def check_request() -> None:
 
 
 def _check_json_body() -> None:
-    too_large = DomainError("payload_too_large", f"JSON 请求体不能超过 {MAX_JSON_BYTES // 1024 // 1024} MB", status=413)
-    if (request.content_length or 0) > MAX_JSON_BYTES:
-        raise too_large
-    body = request.get_data(cache=True)  # Flask's and webargs' parsers read this cached copy
-    if len(body) > MAX_JSON_BYTES:
-        raise too_large
+    # The declared length first, so an oversized body is never read; the cached copy is what Flask's and webargs'
+    # parsers read later.
+    if (request.content_length or 0) > MAX_JSON_BYTES or len(body := request.get_data(cache=True)) > MAX_JSON_BYTES:
+        raise DomainError("payload_too_large", f"JSON 请求体不能超过 {MAX_JSON_BYTES // 1024 // 1024} MB", status=413)
     if json_depth_exceeds(body):
         raise DomainError("invalid_request", f"JSON 嵌套层数过深（至多 {MAX_JSON_DEPTH} 层）", status=400)
 
