@@ -255,3 +255,18 @@ def test_a_new_password_lifts_the_lock_and_ends_the_sessions(client, people):
     assert refused.status_code == 401 and "密码已被重置" in refused.get_json()["error"]["message"]
     assert len(_events("account.unlocked")) == 1
     sessions.login_account("desk", "new-pass-22", "staff", utcnow())
+
+
+def test_the_sign_in_pages_say_why_a_session_ended(app, client, people):
+    """A counter whose password was reset, or a reviewer whose account was disabled, is told so on the page they are
+    sent to, not only shown an empty sign-in form."""
+    scanner_page, console_page = app.test_client(), app.test_client()
+    assert _scanner_sign_in(scanner_page, "desk").status_code == 302
+    console_login(console_page, "checker", PASSWORD)
+    accounts.reset_password(people["staff"], "new-pass-22", "admin:1", utcnow())
+    accounts.set_active(people["reviewer"], False, "admin:1", utcnow())
+    for page, path, words in ((scanner_page, "/scan/", "账号密码已被重置，请用新密码重新登录"),
+                              (console_page, "/admin/objections", "账号已被停用，此前的登录均已结束")):
+        sent = page.get(path).headers["Location"]
+        assert words in page.get(sent).get_data(as_text=True)
+    assert "已被" not in app.test_client().get("/scan/login?why=nonsense").get_data(as_text=True)

@@ -4,6 +4,7 @@ from flask import current_app, flash, g, redirect, render_template, request, url
 from app import metrics
 from app.domain.dates import utcnow
 from app.domain.roles import CONSOLE_ROLES
+from app.domain.signins import ENDED_WORDS
 from app.errors import DomainError
 from app.extensions import limiter
 from app.http.bodies import load_form
@@ -27,7 +28,7 @@ def login():
         page_sign_in(SESSION_KEY, token)
         target = request.args.get("next", "")
         return redirect(target if target.startswith("/admin/") else url_for(home_endpoint(account.role)))
-    return render_template("console/login.html")
+    return render_template("console/login.html", ended=ENDED_WORDS.get(request.args.get("why", "")))
 
 
 @requires(*CONSOLE_ROLES)

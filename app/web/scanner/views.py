@@ -7,6 +7,7 @@ from app.api.staff import redeem_answer, verify_answer
 from app.api.staff.schemas import RedeemRequestSchema, VerifyRequestSchema
 from app.domain.dates import today, utcnow
 from app.domain.refusals import REFUSALS
+from app.domain.signins import ENDED_WORDS
 from app.errors import DomainError
 from app.extensions import limiter
 from app.http.bodies import load, load_form
@@ -29,7 +30,7 @@ def login():
             return render_template("scanner/login.html", username=request.form.get("username", "")), refused.status
         page_sign_in(SESSION_KEY, token)
         return redirect(url_for("scanner.scan"))
-    return render_template("scanner/login.html", username="")
+    return render_template("scanner/login.html", username="", ended=ENDED_WORDS.get(request.args.get("why", "")))
 
 
 @requires()
