@@ -11,7 +11,7 @@ from pyzbar import pyzbar
 from app.demo import resident_id
 from app.domain import codes, dates
 from app.extensions import db
-from app.models import AccessToken, ListEntry
+from app.models import AccessToken, ListEntry, Subject
 from app.services import imports, lists, qrcodes
 from tests.helpers import Identity, identity, list_identity, login, subject_of_code
 
@@ -382,3 +382,13 @@ def test_openapi_documents_the_citizen_api_with_bearer_auth(client):
     assert codes_answer["responses"]["200"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/Codes"}
     assert set(spec["components"]["schemas"]["WindowCode"]["properties"]) == {"token", "not_before", "expires_at"}
+
+
+def test_an_enterprise_listed_before_codes_were_kept_gets_its_code_at_sign_in(client, catalogue, today):
+    """Signing in proves the number: the 公示 can show the credit code of an enterprise listed before it was kept."""
+    who = list_identity(identity(27, kind="enterprise", name="阳江市守信五金有限公司"), today, category="E02")
+    db.session.execute(sa.update(Subject).where(Subject.id == who.subject().id).values(credit_code=None))
+    db.session.commit()
+    login(client, who)
+    db.session.expire_all()
+    assert who.subject().credit_code == who.number

@@ -135,5 +135,7 @@ def citizen_login(provider_name: Any, payload: dict[str, Any], now: dt.datetime,
         subject = _first_login(identity)
     elif subject.name != identity.name:
         raise DomainError("identity_mismatch", name_mismatch(subject.name, identity.name), status=401)
+    elif identity.kind == ENTERPRISE and subject.credit_code is None:
+        subject.credit_code = identity.id_number  # proven here; listed before the code was kept (the 公示 shows it)
     token, lifetime = sessions.login_subject(subject, now, device)
     return subject, token, lifetime
