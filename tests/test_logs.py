@@ -200,3 +200,13 @@ def test_no_hook_reads_a_streamed_answer_before_it_is_sent(database_url, capsys)
     assert line["route"] == "/streamed" and line["status"] == 200 and line["bytes"] is None
     assert answer.get_data(as_text=True) == "0\n1\n2\n" and produced == [0, 1, 2]
     answer.close()
+
+
+def test_a_number_typed_into_an_unknown_address_stays_out_of_the_log(client, capsys):
+    """SPEC: no ID number in a log line — an address no route matches is logged as "unmatched", not as typed."""
+    capsys.readouterr()
+    assert client.get("/m/441702196503122132").status_code == 404
+    lines = [json.loads(line) for line in capsys.readouterr().err.splitlines() if line.startswith("{")]
+    request_line = [line for line in lines if line.get("logger") == "app.request"][-1]
+    assert request_line["route"] == "unmatched" and request_line["status"] == 404
+    assert "441702196503122132" not in json.dumps(lines)

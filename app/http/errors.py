@@ -10,6 +10,7 @@ from werkzeug.exceptions import HTTPException
 from app.db.unavailable import database_unavailable
 from app.errors import DomainError
 from app.extensions import db
+from app.http.request_log import route
 
 # Blueprints whose visitors are people with a browser: they get an error page instead of JSON.
 HTML_BLUEPRINTS: set[str] = set()
@@ -109,7 +110,7 @@ def handle_database_unavailable(exc: Exception):
         if not database_unavailable(again):
             raise
     cause = getattr(exc, "orig", None) or exc  # the driver's error class only: SQL text could carry personal data
-    current_app.logger.warning("database unavailable on %s %s: %s", request.method, request.path,
+    current_app.logger.warning("database unavailable on %s %s: %s", request.method, route(),
                                type(cause).__name__)
     response = error_response(503, "service_unavailable", MESSAGES[503])
     response.headers["Retry-After"] = str(DATABASE_RETRY_AFTER_SECONDS)
@@ -122,7 +123,7 @@ def handle_unexpected(exc: Exception):
     db.session.rollback()
     if isinstance(exc, HTTPException):
         return handle_http_exception(exc)
-    current_app.logger.exception("unhandled error on %s %s", request.method, request.path)
+    current_app.logger.exception("unhandled error on %s %s", request.method, route())
     return error_response(500, "internal_error", "服务器内部错误，请稍后重试")
 
 

@@ -31,13 +31,17 @@ def _start() -> None:
     request_id.set(g.request_id)
 
 
+def route() -> str:
+    """The request's route template for a log line: never the raw path, which a client may have typed a number into."""
+    return request.url_rule.rule if request.url_rule is not None else "unmatched"
+
+
 def _log(response: Response) -> Response:
     response.headers[HEADER] = g.request_id
-    rule = request.url_rule
     session = g.get("session")
     logger.info("request", extra={
         "method": request.method,
-        "route": rule.rule if rule is not None else request.path,
+        "route": route(),
         "status": response.status_code,
         "duration_ms": round((time.perf_counter() - g.request_started) * 1000, 1),
         # The header, never calculate_content_length(): that reads a streamed answer (an export) whole into memory.
