@@ -1,4 +1,6 @@
 """Extensions created unbound; the application factory binds them."""
+from typing import TYPE_CHECKING
+
 from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_smorest import Api
@@ -26,6 +28,10 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+if TYPE_CHECKING:
+    Model = Base  # a type checker sees the typed declarative base; db.Model is built at run time from it
+else:
+    Model = db.Model
 migrate = Migrate(render_as_batch=True, compare_type=True, render_item=render_item)
 limiter = FallbackLimiter(key_func=get_remote_address, default_limits=[])
 api = Api()

@@ -8,12 +8,12 @@ from app.db.types import Timestamp, one_of
 from app.domain.dates import utcnow
 from app.domain.roles import AUDIENCES, ROLES
 from app.domain.signins import DEVICE_LENGTH, ENDED_BY
-from app.extensions import db
+from app.extensions import Model
 from app.models.catalogue import Venue
 from app.models.lists import Department
 
 
-class Account(db.Model):
+class Account(Model):
     """Counter staff or a manager of a venue, a department reporter, a reviewer or an administrator."""
 
     __tablename__ = "accounts"
@@ -43,7 +43,7 @@ class Account(db.Model):
     )
 
 
-class AccessToken(db.Model):
+class AccessToken(Model):
     """A server-side bearer token: only its hash is stored, so a leaked database cannot be replayed."""
 
     __tablename__ = "access_tokens"

@@ -7,10 +7,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db.types import JSONType, Timestamp
 from app.domain.dates import utcnow
-from app.extensions import db
+from app.extensions import Model
 
 
-class AuditEvent(db.Model):
+class AuditEvent(Model):
     """An append-only record of who changed what and when; database triggers refuse updates and deletes."""
 
     __tablename__ = "audit_events"

@@ -7,14 +7,14 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.db.types import Timestamp, one_of
 from app.domain.cases import COMPLAINT_KINDS, COMPLAINT_STATES, OBJECTION_STATES, OBJECTION_TYPES
 from app.domain.dates import utcnow
-from app.extensions import db
+from app.extensions import Model
 from app.models.accounts import Account
 from app.models.catalogue import Measure, Venue
 from app.models.lists import ListEntry, Subject
 from app.models.scanning import ScanAttempt
 
 
-class Objection(db.Model):
+class Objection(Model):
     """A citizen's objection to their list status (名单异议); decided within working-day deadlines."""
 
     __tablename__ = "objections"
@@ -42,7 +42,7 @@ class Objection(db.Model):
     )
 
 
-class Complaint(db.Model):
+class Complaint(Model):
     """A complaint or suggestion (投诉建议) about how an incentive was honoured; replied within working days."""
 
     __tablename__ = "complaints"
@@ -75,7 +75,7 @@ class Complaint(db.Model):
     )
 
 
-class CaseEvent(db.Model):
+class CaseEvent(Model):
     """One step in the history of an objection or complaint: who moved it, from what to what, and when."""
 
     __tablename__ = "case_events"
@@ -92,7 +92,7 @@ class CaseEvent(db.Model):
     __table_args__ = (sa.Index("ix_case_events_case", "case_type", "case_id"),)
 
 
-class Evidence(db.Model):
+class Evidence(Model):
     """An uploaded file (JPEG, PNG or PDF, metadata stripped) stored outside the web root under a generated name."""
 
     __tablename__ = "evidence"
@@ -110,7 +110,7 @@ class Evidence(db.Model):
     __table_args__ = (sa.Index("ix_evidence_case", "case_type", "case_id"),)
 
 
-class Message(db.Model):
+class Message(Model):
     """A notice in a citizen's inbox, left by every state change of their cases."""
 
     __tablename__ = "messages"

@@ -8,11 +8,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.db.types import JSONType, Timestamp, one_of
 from app.domain.dates import utcnow
 from app.domain.measures import CHANGE_REQUESTED, CHANGE_STATUS_NAMES, MEASURE_STATES
-from app.extensions import db
+from app.extensions import Model
 from app.models.lists import Department
 
 
-class Venue(db.Model):
+class Venue(Model):
     """A partner unit where measures are honoured (实施单位): bus company, library, hospital …"""
 
     __tablename__ = "venues"
@@ -25,7 +25,7 @@ class Venue(db.Model):
     active: Mapped[bool] = mapped_column(default=True)
 
 
-class Measure(db.Model):
+class Measure(Model):
     """An incentive measure (激励措施) with a structured, possibly grade-tiered benefit."""
 
     __tablename__ = "measures"
@@ -55,7 +55,7 @@ class Measure(db.Model):
 
 
 
-class MeasureChange(db.Model):
+class MeasureChange(Model):
     """A partner unit's request to change one of its published measures: waits for the credit office's decision."""
 
     __tablename__ = "measure_changes"

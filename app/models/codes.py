@@ -5,14 +5,14 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db.types import Timestamp, one_of
-from app.extensions import db
+from app.extensions import Model
 
 ONLINE, OFFLINE = "online", "offline"
 BATCH_KINDS = (ONLINE, OFFLINE)
 TAG_LENGTH = 16  # 8 random bytes as lower-case hex digits
 
 
-class CodeBatch(db.Model):
+class CodeBatch(Model):
     """One batch of codes: `online` serves the single-code endpoints through a Beijing day, `offline` is what
     /me/codes handed a phone; only this table links a batch tag to a subject."""
 

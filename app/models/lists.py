@@ -9,10 +9,10 @@ from app.db.types import JSONType, Timestamp, one_of
 from app.domain.dates import utcnow
 from app.domain.identity import SUBJECT_KINDS
 from app.domain.lists import STORED_ENTRY_STATES
-from app.extensions import db
+from app.extensions import Model
 
 
-class Department(db.Model):
+class Department(Model):
     """A reporting or lead department (报送单位 / 牵头单位)."""
 
     __tablename__ = "departments"
@@ -22,7 +22,7 @@ class Department(db.Model):
     name: Mapped[str] = mapped_column(sa.String(120))
 
 
-class ListCategory(db.Model):
+class ListCategory(Model):
     """A list category (名单类别): one department, one subject kind."""
 
     __tablename__ = "list_categories"
@@ -38,7 +38,7 @@ class ListCategory(db.Model):
     __table_args__ = (one_of("kind", SUBJECT_KINDS, "kind"),)
 
 
-class Subject(db.Model):
+class Subject(Model):
     """A person or enterprise; a person's ID number is kept only as a keyed hash and a masked form."""
 
     __tablename__ = "subjects"
@@ -62,7 +62,7 @@ class Subject(db.Model):
                       sa.CheckConstraint("kind = 'enterprise' OR credit_code IS NULL", name="credit_code_enterprise"))
 
 
-class ImportBatch(db.Model):
+class ImportBatch(Model):
     """One accepted upload of a list or dishonesty file, with its report."""
 
     __tablename__ = "import_batches"
@@ -81,7 +81,7 @@ class ImportBatch(db.Model):
     errors: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
 
 
-class ListEntry(db.Model):
+class ListEntry(Model):
     """A subject's place on one list category from a recognition date; stored status is active, suspended or revoked."""
 
     __tablename__ = "list_entries"
@@ -110,7 +110,7 @@ class ListEntry(db.Model):
     )
 
 
-class DishonestyRecord(db.Model):
+class DishonestyRecord(Model):
     """A serious dishonesty record (严重失信), lifted by credit repair (repaired_on) or an upheld objection.
 
     Neither deletes it: a lifted record stays on file with why it stopped counting.

@@ -6,10 +6,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db.types import Timestamp
 from app.domain.dates import utcnow
-from app.extensions import db
+from app.extensions import Model
 
 
-class RolledDay(db.Model):
+class RolledDay(Model):
     """A closed Beijing day whose counts are in the roll-ups; `purged` once its attempts and redemptions are gone."""
 
     __tablename__ = "rolled_days"
@@ -21,7 +21,7 @@ class RolledDay(db.Model):
     rolled_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
 
 
-class DailyAttempts(db.Model):
+class DailyAttempts(Model):
     """Scan attempts of one day at one venue with one outcome (reason NULL: granted)."""
 
     __tablename__ = "daily_attempts"
@@ -36,7 +36,7 @@ class DailyAttempts(db.Model):
     __table_args__ = (sa.Index("ix_daily_attempts_day_venue", "day", "venue_id"),)
 
 
-class DailyRedemptions(db.Model):
+class DailyRedemptions(Model):
     """Redemptions of one measure on one day at one venue."""
 
     __tablename__ = "daily_redemptions"
@@ -50,7 +50,7 @@ class DailyRedemptions(db.Model):
     __table_args__ = (sa.Index("ix_daily_redemptions_day_venue", "day", "venue_id"),)
 
 
-class DailyVenueCitizens(db.Model):
+class DailyVenueCitizens(Model):
     """Distinct subjects served on one day at one venue: their ids, so that distinct citizens over any range are a
     union of small sets instead of a sort of every redemption; only the count once the day is purged."""
 

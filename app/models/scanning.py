@@ -7,7 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db.types import JSONType, Timestamp, one_of
 from app.domain.dates import utcnow
-from app.extensions import db
+from app.extensions import Model
 from app.models.accounts import Account
 from app.models.catalogue import Measure, Venue
 from app.models.lists import Subject
@@ -19,7 +19,7 @@ IDEMPOTENCY_KEY_LENGTH = (8, 80)
 DUPLICATE_OFFLINE = "duplicate_offline"
 DUPLICATE = sa.text(f"reason = '{DUPLICATE_OFFLINE}'")
 
-class ScanAttempt(db.Model):
+class ScanAttempt(Model):
     """Every verify or redeem at a counter, granted or refused, with who, where, when and why."""
 
     __tablename__ = "scan_attempts"
@@ -59,7 +59,7 @@ class ScanAttempt(db.Model):
                                postgresql_where=DUPLICATE))
 
 
-class Redemption(db.Model):
+class Redemption(Model):
     """One incentive honoured; a QR code (token_key) can be redeemed once, enforced by a unique constraint."""
 
     __tablename__ = "redemptions"
