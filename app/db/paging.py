@@ -8,9 +8,10 @@ import datetime as dt
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import sqlalchemy as sa
+from sqlalchemy.orm import QueryableAttribute
 
 from app.errors import DomainError
 from app.extensions import db
@@ -21,6 +22,8 @@ CURSOR_PATTERN = CURSOR.pattern
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 MICROSECOND = dt.timedelta(microseconds=1)
 MAX_ID = 2**31 - 1  # ids are INTEGER (int4 on PostgreSQL): a larger one in a cursor is read as this
+AnySelect = sa.Select[*tuple[Any, ...]]
+Key = sa.ColumnElement[Any] | QueryableAttribute[Any]
 
 
 @dataclass(frozen=True)
@@ -32,9 +35,9 @@ class Page(Generic[T]):
     after: str | None = None
 
 
-def page_of(query: sa.Select, page: int, size: int) -> Page:
+def page_of(query: AnySelect, page: int, size: int) -> Page[Any]:
     """Page `page` (from 1) of an ordered query of one entity."""
-    rows = db.session.scalars(query.offset((page - 1) * size).limit(size + 1)).all()
+    rows = list(db.session.scalars(query.offset((page - 1) * size).limit(size + 1)))
     return Page(rows[:size], page + 1 if len(rows) > size else None)
 
 
@@ -51,8 +54,8 @@ def _position(after: str) -> tuple[dt.datetime, int]:
     return EPOCH + micros * MICROSECOND, min(row_id, MAX_ID)
 
 
-def keyset_page(query: sa.Select, time: sa.ColumnElement, row_id: sa.ColumnElement, size: int, page: int = 1,
-                after: str | None = None, position: Callable[[T], tuple[dt.datetime, int]] | None = None) -> Page:
+def keyset_page(query: AnySelect, time: Key, row_id: Key, size: int, page: int = 1, after: str | None = None,
+                position: Callable[[Any], tuple[dt.datetime, int]] | None = None) -> Page[Any]:
     """A page of a query ordered newest first by (time, id): below `after` when given, else page `page` by offset.
 
     `position` reads (time, id) off an item (default: its `at` and `id`).
@@ -63,7 +66,7 @@ def keyset_page(query: sa.Select, time: sa.ColumnElement, row_id: sa.ColumnEleme
     else:
         at, last_id = _position(after)
         # `time <= at` is the index range; the OR only drops the rows of that instant already shown.
-        rows = db.session.scalars(query.where(time <= at, sa.or_(time < at, row_id < last_id)).limit(size + 1)).all()
+        rows = list(db.session.scalars(query.where(time <= at, sa.or_(time < at, row_id < last_id)).limit(size + 1)))
         found = Page(rows[:size], page + 1 if len(rows) > size else None)
     if found.next is None:
         return found

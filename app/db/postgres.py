@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DisconnectionError
 
 
-def engine_options(env: os._Environ | dict[str, str]) -> dict[str, Any]:
+def engine_options(env: os._Environ[str] | dict[str, str]) -> dict[str, Any]:
     """SQLAlchemy engine options for a PostgreSQL server, from the environment."""
     threshold = env.get("DB_PREPARE_THRESHOLD", "2")
     return {
@@ -39,11 +39,11 @@ def configure_postgres(engine: Engine, idle_check_seconds: float) -> None:
     """Ping a pooled connection before use only when it has been idle longer than `idle_check_seconds`."""
 
     @sa.event.listens_for(engine, "checkin")
-    def _on_checkin(_dbapi_connection, record):
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
         record.info["idle_since"] = time.monotonic()
 
     @sa.event.listens_for(engine, "checkout")
-    def _on_checkout(dbapi_connection, record, _proxy):
+    def _on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
         idle_since = record.info.get("idle_since")
         if idle_since is None or time.monotonic() - idle_since < idle_check_seconds:
             return

@@ -1,6 +1,7 @@
 """SQLite connection settings for the embedded default: foreign keys on, WAL for concurrent readers, and the files
 readable by the service's own user only."""
 import os
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -12,7 +13,7 @@ def configure_sqlite(engine: Engine, busy_timeout_seconds: float) -> None:
         keep_private(engine.url.database)
 
     @sa.event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection, _record):
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")

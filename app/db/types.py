@@ -6,20 +6,20 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
 
-class UTCDateTime(sa.TypeDecorator):
+class UTCDateTime(sa.TypeDecorator[dt.datetime]):
     """Timezone-aware UTC datetimes on every database (SQLite would otherwise hand back naive ones)."""
 
     impl = sa.DateTime(timezone=True)
     cache_ok = True
 
-    def process_bind_param(self, value, dialect):
+    def process_bind_param(self, value: dt.datetime | None, dialect: sa.Dialect) -> dt.datetime | None:
         return value.astimezone(dt.UTC) if value is not None and value.tzinfo else value
 
-    def process_result_value(self, value, dialect):
+    def process_result_value(self, value: dt.datetime | None, dialect: sa.Dialect) -> dt.datetime | None:
         return value.replace(tzinfo=dt.UTC) if value is not None and value.tzinfo is None else value
 
 
-def render_item(type_: str, obj, autogen_context):
+def render_item(type_: str, obj: object, autogen_context: object) -> str | bool:
     """Migrations store UTCDateTime as the plain column type it is, so they never import the app."""
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"

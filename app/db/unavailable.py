@@ -14,7 +14,7 @@ _UNAVAILABLE_CLASSES = {"08", "53", "57", "58"}
 _SQLITE_BUSY = {sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED}
 
 
-def database_unavailable(error: BaseException) -> bool:
+def database_unavailable(error: BaseException | None) -> bool:
     """True for an error that says the database could not be reached or used just now, raw or as SQLAlchemy's."""
     if isinstance(error, sa_exc.TimeoutError):  # no pooled connection came free in time
         return True

@@ -12,7 +12,7 @@ logger = logging.getLogger(__name__)
 def is_working_day(day: dt.date) -> bool:
     """chinese-calendar's verdict; for a year it has no data for yet, Monday to Friday (and a warning)."""
     try:
-        return chinese_calendar.is_workday(day)
+        return bool(chinese_calendar.is_workday(day))  # the library has no type information
     except NotImplementedError:
         logger.warning("no holiday data for %s; counting Monday to Friday (upgrade chinesecalendar)", day.year)
         return day.weekday() < 5

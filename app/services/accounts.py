@@ -101,10 +101,10 @@ def all_accounts(venue_id: int | None = None) -> list[Account]:
     query = sa.select(Account).order_by(Account.role, Account.username)
     if venue_id is not None:
         query = query.where(Account.role == "staff", Account.venue_id == venue_id)
-    return db.session.scalars(query).all()
+    return list(db.session.scalars(query))
 
 
 def reviewers() -> list[Account]:
     """Who a complaint can be handed to."""
-    return db.session.scalars(sa.select(Account).where(Account.role.in_(REVIEWERS), Account.active)
-                              .order_by(Account.username)).all()
+    return list(db.session.scalars(sa.select(Account).where(Account.role.in_(REVIEWERS), Account.active)
+                              .order_by(Account.username)))

@@ -29,9 +29,9 @@ def is_excluded(subject_id: int, today: dt.date) -> bool:
 
 def blocking_records(subject_id: int, today: dt.date) -> list[DishonestyRecord]:
     """The records that exclude the subject today, newest first."""
-    return db.session.scalars(sa.select(DishonestyRecord).where(
+    return list(db.session.scalars(sa.select(DishonestyRecord).where(
         DishonestyRecord.subject_id == subject_id, *blocking_conditions(exclusion_start(today), today))
-        .order_by(DishonestyRecord.recorded_on.desc(), DishonestyRecord.id.desc())).all()
+        .order_by(DishonestyRecord.recorded_on.desc(), DishonestyRecord.id.desc())))
 
 
 def suspend_entry(entry: ListEntry, record: DishonestyRecord) -> None:

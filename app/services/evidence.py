@@ -157,8 +157,8 @@ def remove(paths: list[str]) -> None:
 
 
 def for_case(case_type: str, case_id: int) -> list[Evidence]:
-    return db.session.scalars(db.select(Evidence).where(Evidence.case_type == case_type,
-                                                        Evidence.case_id == case_id).order_by(Evidence.id)).all()
+    return list(db.session.scalars(db.select(Evidence).where(Evidence.case_type == case_type,
+                                                        Evidence.case_id == case_id).order_by(Evidence.id)))
 
 
 def load(case_type: str, case_id: int, evidence_id: int) -> tuple[Evidence, str]:

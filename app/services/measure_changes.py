@@ -54,7 +54,7 @@ def changes(venue_id: int | None = None, limit: int = 50) -> list[MeasureChange]
              .limit(limit))
     if venue_id is not None:
         query = query.where(Measure.provider_id == venue_id)
-    return db.session.scalars(query).all()
+    return list(db.session.scalars(query))
 
 
 def approve(change_id: int, actor: str, account_id: int, now: dt.datetime) -> MeasureChange:

@@ -18,7 +18,7 @@ def catalogue(today: dt.date, scenario: str | None = None, kind: str | None = No
              .order_by(Measure.scenario, Measure.code))
     if scenario:
         query = query.where(Measure.scenario == parse_scenario(scenario))
-    measures = db.session.scalars(query).all()
+    measures = list(db.session.scalars(query))
     return [measure for measure in measures if kind in measure.kinds] if kind else measures
 
 
@@ -56,7 +56,7 @@ def get_measure(measure_id: int) -> Measure:
 
 
 def all_measures() -> list[Measure]:
-    return db.session.scalars(sa.select(Measure).order_by(Measure.status, Measure.scenario, Measure.code)).all()
+    return list(db.session.scalars(sa.select(Measure).order_by(Measure.status, Measure.scenario, Measure.code)))
 
 
 def apply(actor: str, **fields: Any) -> Measure:
@@ -114,8 +114,8 @@ def check_terms(measure: Measure, **fields: Any) -> None:
 
 def measures_of_venue(venue_id: int) -> list[Measure]:
     """A partner unit's own measures, as its manager sees them."""
-    return db.session.scalars(sa.select(Measure).where(Measure.provider_id == venue_id)
-                              .order_by(Measure.status, Measure.code)).all()
+    return list(db.session.scalars(sa.select(Measure).where(Measure.provider_id == venue_id)
+                              .order_by(Measure.status, Measure.code)))
 
 
 def measure_of_venue(measure_id: int, venue_id: int | None) -> Measure:

@@ -54,17 +54,17 @@ def search_subjects(query: str, today: dt.date, limit: int = SEARCH_LIMIT) -> li
     query = query.strip()
     hashes = [subject_hash(kind, number) for kind, number in _numbers(query, today)]
     if hashes:
-        return db.session.scalars(sa.select(Subject).where(Subject.id_hash.in_(hashes))).all()
+        return list(db.session.scalars(sa.select(Subject).where(Subject.id_hash.in_(hashes))))
     if not query:
         return []
-    return db.session.scalars(sa.select(Subject).where(Subject.name.contains(query, autoescape=True))
-                              .order_by(Subject.name).limit(limit)).all()
+    return list(db.session.scalars(sa.select(Subject).where(Subject.name.contains(query, autoescape=True))
+                              .order_by(Subject.name).limit(limit)))
 
 
 def categories() -> list[ListCategory]:
     """Every list category, persons first."""
-    return db.session.scalars(sa.select(ListCategory).order_by(ListCategory.kind.desc(), ListCategory.code)).all()
+    return list(db.session.scalars(sa.select(ListCategory).order_by(ListCategory.kind.desc(), ListCategory.code)))
 
 
 def departments() -> list[Department]:
-    return db.session.scalars(sa.select(Department).order_by(Department.code)).all()
+    return list(db.session.scalars(sa.select(Department).order_by(Department.code)))

@@ -16,7 +16,7 @@ def get_venue(venue_id: int | None) -> Venue:
 
 
 def venues() -> list[Venue]:
-    return db.session.scalars(sa.select(Venue).order_by(Venue.code)).all()
+    return list(db.session.scalars(sa.select(Venue).order_by(Venue.code)))
 
 
 def save_venue(actor: str, code: str, name: str, scenario: str, address: str = "",
