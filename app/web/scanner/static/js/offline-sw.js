@@ -1,0 +1,68 @@
+// The scanner's service worker (served at /scan/sw.js, which prepends VERSION, SHELL, LOGOUT and PRECACHE): keeps the
+// page, its scripts, styles and the WebAssembly decoder, so a reload or the installed app opens with no network.
+// The page itself is asked of the server first: a counter signed out while online is sent to sign in, never shown a
+// kept copy; the copy is only for when the server cannot be reached. Signing out forgets it.
+const CACHE = `xinyi-scan-${VERSION}`;
+const OFFLINE_PAGE = "<!doctype html><meta charset=utf-8><title>需要联网</title><p>需要联网：请连接网络后登录。</p>";
+const KEPT = new Set(PRECACHE.map((path) => new URL(path, self.location.origin).href));
+
+// The page is kept only as the signed-in counter sees it: a sign-in page in its place would be no use offline.
+async function keepShell(cache) {
+  const answer = await fetch(SHELL, { cache: "no-store" }).catch(() => null);
+  if (answer && answer.ok && !answer.redirected) await cache.put(SHELL, answer);
+}
+
+self.addEventListener("install", (event) => {
+  event.waitUntil(caches.open(CACHE)
+    .then((cache) => Promise.all([cache.addAll(PRECACHE.filter((path) => path !== SHELL)), keepShell(cache)]))
+    .then(() => self.skipWaiting()));
+});
+
+self.addEventListener("activate", (event) => {
+  event.waitUntil(caches.keys()
+    .then((names) => Promise.all(names.filter((name) => name.startsWith("xinyi-scan-") && name !== CACHE)
+      .map((name) => caches.delete(name))))
+    .then(() => self.clients.claim()));
+});
+
+async function page(request) {
+  const cache = await caches.open(CACHE);
+  try {
+    const answer = await fetch(request);
+    if (answer.ok && answer.type === "basic" && !answer.redirected) {
+      await cache.put(SHELL, answer.clone());
+      return answer;
+    }
+    if (answer.status < 500) return answer;
+    return (await cache.match(SHELL, { ignoreVary: true })) || answer;
+  } catch (error) {
+    const kept = await cache.match(SHELL, { ignoreVary: true });
+    if (kept) return kept;
+    return new Response(OFFLINE_PAGE, { status: 503, headers: { "Content-Type": "text/html; charset=utf-8" } });
+  }
+}
+
+async function file(request) {
+  const cache = await caches.open(CACHE);
+  const kept = await cache.match(request, { ignoreVary: true });
+  if (kept) return kept;
+  const answer = await fetch(request);
+  if (answer.ok) await cache.put(request, answer.clone());
+  return answer;
+}
+
+self.addEventListener("fetch", (event) => {
+  const { request } = event;
+  const url = new URL(request.url);
+  if (url.origin !== self.location.origin) return;
+  if (request.method === "POST" && url.pathname === LOGOUT) {
+    event.waitUntil(caches.open(CACHE).then((cache) => cache.delete(SHELL)));
+    return;
+  }
+  if (request.method !== "GET") return;
+  if (request.mode === "navigate" && url.pathname === SHELL) {
+    event.respondWith(page(request));
+  } else if (KEPT.has(url.href)) {
+    event.respondWith(file(request));
+  }
+});
