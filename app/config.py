@@ -14,6 +14,7 @@ SECRET_NAMES = ("SECRET_KEY", "ID_HASH_KEY")
 CODE_KEY_NAMES = ("CODE_SIGNING_KEYS", "CODE_SEAL_SECRET")
 _GENERATE = "`flask --app wsgi generate-secrets` prints fresh values (run it without APP_ENV=production)"
 _GENERATE_KEYS = "`flask --app wsgi generate-keys` prints fresh values"
+WECHAT_CODE2SESSION_URL = "https://api.weixin.qq.com/sns/jscode2session"
 
 
 class ConfigError(RuntimeError):
@@ -159,6 +160,11 @@ class BaseConfig:
         self.GOV_IDP_CLIENT_ID = env.get("GOV_IDP_CLIENT_ID", "")
         self.GOV_IDP_CLIENT_SECRET = env.get("GOV_IDP_CLIENT_SECRET", "")
         self.GOV_IDP_TIMEOUT_SECONDS = float(env.get("GOV_IDP_TIMEOUT_SECONDS", "5"))
+        # The mini-program's one-tap sign-in (the `wechat` provider, app.services.wechat_client): on with an appid.
+        self.WECHAT_APPID = env.get("WECHAT_APPID", "")
+        self.WECHAT_SECRET = env.get("WECHAT_SECRET", "")
+        self.WECHAT_CODE2SESSION_URL = env.get("WECHAT_CODE2SESSION_URL", WECHAT_CODE2SESSION_URL)
+        self.WECHAT_TIMEOUT_SECONDS = float(env.get("WECHAT_TIMEOUT_SECONDS", "5"))
         # Where citizens reach the service (scheme and host): absolute URLs such as the platform sign-in's
         # redirect_uri are built from it, never from a request's Host header.
         self.PUBLIC_BASE_URL = (env.get("PUBLIC_BASE_URL") or self.DEFAULT_PUBLIC_BASE_URL).rstrip("/")
@@ -224,6 +230,7 @@ class ProductionConfig(BaseConfig):
         _check_public_base_url(self.PUBLIC_BASE_URL, bool(self.GOV_IDP_AUTHORIZE_URL))
         if self.GOV_IDP_TOKEN_URL and not self.GOV_IDP_CLIENT_SECRET:
             raise ConfigError("GOV_IDP_CLIENT_SECRET must be set when GOV_IDP_TOKEN_URL is")
+        _check_wechat(self.WECHAT_APPID, self.WECHAT_SECRET, self.WECHAT_CODE2SESSION_URL)
         if self.RATELIMIT_STORAGE_URI.startswith("memory://"):
             raise ConfigError("RATELIMIT_STORAGE_URI must name a store every worker and host shares (redis://…)")
 
@@ -245,6 +252,14 @@ def _check_public_base_url(url: str, required: bool) -> None:
     parts = urlsplit(url)
     if parts.scheme != "https" or not parts.netloc or parts.path or parts.query or parts.fragment:
         raise ConfigError(f"PUBLIC_BASE_URL must be https://host[:port] with no path, not {url!r}")
+
+
+def _check_wechat(appid: str, secret: str, url: str) -> None:
+    """The `wechat` provider is on with an appid: it needs the secret, and sends both to WeChat over https only."""
+    if bool(appid) != bool(secret):
+        raise ConfigError("WECHAT_APPID and WECHAT_SECRET must be set together (the mini-program's one-tap sign-in)")
+    if appid and not url.startswith("https://"):
+        raise ConfigError(f"WECHAT_CODE2SESSION_URL must be an https:// address, not {url!r}")
 
 
 CONFIGS = {cls.ENV_NAME: cls for cls in (DevelopmentConfig, TestConfig, ProductionConfig)}

@@ -12,7 +12,7 @@ from app.extensions import limiter
 from app.http.auth import login_required, no_store
 from app.http.schemas import KeysetQuerySchema, SessionsEndedSchema
 from app.http.times import local_iso
-from app.services import citizens, qrcodes, sessions
+from app.services import citizens, qrcodes, sessions, wechat, wechat_client
 from app.services.identity_providers import citizen_login
 from miniprogram_api.schemas import (
     CitizenLoginResultSchema,
@@ -36,10 +36,22 @@ citizen_only = login_required("citizen")
 @blp.arguments(LoginSchema)
 @blp.response(200, CitizenLoginResultSchema)
 def login(payload):
-    """Log in through an identity provider (`dev` only when DEV_LOGIN=1); an unlisted identity may log in too."""
+    """Log in through an identity provider (`dev` only when DEV_LOGIN=1); an unlisted identity may log in too.
+
+    `wechat` (the mini-program's one-tap sign-in): `{"provider": "wechat", "code": "<wx.login code>"}`. A WeChat
+    account bound to a subject signs in at once. An unbound one answers 401 wechat_not_bound: the client calls
+    wx.login again (a code works once) and sends the new code with `proof`, a real-name provider's login fields
+    (`GET /auth/providers` lists them), which binds this WeChat account to the proven subject and signs in. Refusals:
+    409 wechat_bound_to_other (the account is bound to another identity), 401 wechat_code_invalid (WeChat's 40029 or
+    40163: call wx.login again), 403 wechat_account_blocked (40226), 429 wechat_rate_limited (45011), 503 wechat_busy
+    (-1) or identity_provider_unavailable (WeChat unreachable, slow or misconfigured), both with Retry-After.
+    """
+    device = describe(request.user_agent.string)
     with metrics.login_counted("citizen"):
-        subject, token, lifetime = citizen_login(payload.get("provider"), payload, utcnow(),
-                                                 describe(request.user_agent.string))
+        if payload["provider"] == wechat_client.PROVIDER:
+            subject, token, lifetime = wechat.login(payload, utcnow(), device)
+        else:
+            subject, token, lifetime = citizen_login(payload.get("provider"), payload, utcnow(), device)
     return {"access_token": token, "token_type": "Bearer", "expires_in": lifetime, "subject": subject}
 
 

@@ -7,6 +7,7 @@ from app.errors import DomainError
 from app.http.case_schemas import ComplaintSchema, ObjectionSchema
 from app.http.schemas import Instant, RefSchema, SubjectSchema, TokenSchema, page_of
 from app.services.identity_providers import PROVIDER_NAMES
+from app.services.wechat_client import PROVIDER as WECHAT
 
 
 class CategoryRefSchema(Schema):
@@ -33,8 +34,8 @@ class MeSchema(Schema):
     measures = fields.List(fields.Nested(MeasureSchema), metadata={"description": "benefit already worked out"})
 
 
-class LoginSchema(Schema):
-    """`provider` plus that provider's own fields: dev — kind, name, id_number (or uscc); gov — code."""
+class ProofSchema(Schema):
+    """A real-name provider and its own fields: dev — kind, name, id_number (or uscc); gov — code."""
 
     class Meta:
         unknown = INCLUDE
@@ -47,6 +48,20 @@ class LoginSchema(Schema):
     id_number = fields.String(validate=validate.Length(max=40), metadata={"description": "dev：居民身份证号码"})
     uscc = fields.String(validate=validate.Length(max=40), metadata={"description": "dev：统一社会信用代码"})
     code = fields.String(validate=validate.Length(max=512), metadata={"description": "gov：一次性授权码"})
+
+
+class LoginSchema(ProofSchema):
+    """`provider` plus that provider's own fields: dev — kind, name, id_number (or uscc); gov — code; wechat — code
+    and, the first time, `proof`."""
+
+    provider = fields.String(required=True, validate=validate.OneOf((*PROVIDER_NAMES, WECHAT)),
+                             metadata={"description": "dev：开发环境实名表单（DEV_LOGIN=1 时）；gov：政务平台授权码；"
+                                                      "wechat：小程序 wx.login 的 code（一键登录）"})
+    code = fields.String(validate=validate.Length(max=512),
+                         metadata={"description": "gov：一次性授权码；wechat：wx.login 得到的 code（一次有效）"})
+    proof = fields.Nested(ProofSchema, metadata={
+        "description": "wechat 首次登录时的实名核验（dev 或 gov 的登录字段）：核验通过后这个微信绑定到该身份，"
+                       "以后只需 code。没有它而微信未绑定时回答 401 wechat_not_bound"})
 
 
 class CitizenLoginResultSchema(TokenSchema):

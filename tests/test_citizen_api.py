@@ -110,7 +110,7 @@ def test_real_people_log_in_and_see_their_listing(client, catalogue, today, name
     assert me["listed"] is True and me["subject"]["id_number_masked"] == number[:3] + "*" * 11 + number[-4:]
 
 
-@pytest.mark.parametrize("body", [{"provider": "wechat"}, {"provider": 3}, {}, []])
+@pytest.mark.parametrize("body", [{"provider": "alipay"}, {"provider": 3}, {}, []])
 def test_unknown_or_missing_provider_is_400(client, body):
     response = client.post("/api/v1/auth/login", json=body)
     assert response.status_code == 400

@@ -7,7 +7,8 @@ from app.models.codes import CodeBatch
 from app.models.lists import Department, DishonestyRecord, ImportBatch, ListCategory, ListEntry, Subject
 from app.models.rollups import DailyAttempts, DailyRedemptions, DailyVenueCitizens, RolledDay  # noqa: F401
 from app.models.scanning import Redemption, ScanAttempt
+from app.models.wechat import WechatBinding
 
 __all__ = ["AccessToken", "Account", "AuditEvent", "CaseEvent", "CodeBatch", "Complaint", "DishonestyRecord",
            "Department", "Evidence", "ImportBatch", "ListCategory", "ListEntry", "Measure", "MeasureChange", "Message",
-           "Objection", "Redemption", "ScanAttempt", "Subject", "Venue"]
+           "Objection", "Redemption", "ScanAttempt", "Subject", "Venue", "WechatBinding"]

@@ -121,10 +121,9 @@ PROVIDERS: dict[str, IdentityProvider] = {provider.name: provider for provider i
 PROVIDER_NAMES = tuple(PROVIDERS)
 
 
-def citizen_login(provider_name: Any, payload: dict[str, Any], now: dt.datetime,
-                  device: str | None = None) -> tuple[Subject, str, int]:
-    """Verify the identity through the named provider and open a session on `device` (in words); an unlisted
-    identity may log in too."""
+def proven_subject(provider_name: Any, payload: dict[str, Any], now: dt.datetime) -> Subject:
+    """The subject whose identity the named real-name provider verifies (created at its first login), in the
+    caller's transaction; an unlisted identity too."""
     provider = PROVIDERS.get(provider_name) if isinstance(provider_name, str) else None
     if provider is None or not provider.enabled():
         raise DomainError("unknown_provider", "不支持的登录方式",
@@ -137,5 +136,13 @@ def citizen_login(provider_name: Any, payload: dict[str, Any], now: dt.datetime,
         raise DomainError("identity_mismatch", name_mismatch(subject.name, identity.name), status=401)
     elif identity.kind == ENTERPRISE and subject.credit_code is None:
         subject.credit_code = identity.id_number  # proven here; listed before the code was kept (the 公示 shows it)
+    return subject
+
+
+def citizen_login(provider_name: Any, payload: dict[str, Any], now: dt.datetime,
+                  device: str | None = None) -> tuple[Subject, str, int]:
+    """Verify the identity through the named provider and open a session on `device` (in words); an unlisted
+    identity may log in too."""
+    subject = proven_subject(provider_name, payload, now)
     token, lifetime = sessions.login_subject(subject, now, device)
     return subject, token, lifetime

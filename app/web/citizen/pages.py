@@ -10,7 +10,7 @@ from app.errors import Forbidden
 from app.http.bodies import load
 from app.http.schemas import PageQuerySchema
 from app.http.times import local_iso
-from app.services import citizens, qrcodes, sessions
+from app.services import citizens, qrcodes, sessions, wechat
 from app.services.subjects import get_subject
 from app.web.auth import current_session
 from app.web.citizen.access import SESSION_KEY, fetched, requires
@@ -19,12 +19,13 @@ from app.web.citizen.access import SESSION_KEY, fetched, requires
 @requires()
 def home():
     """身份核对: listed or not and why, every entry with its status, the grade, and what may be done about it; the
-    devices signed in as this citizen."""
+    devices signed in as this citizen and the WeChat accounts bound for one-tap sign-in."""
     position, entries, offers = citizens.profile(g.session.subject_id, today())
     refusal = citizens.reason(position, today())
     return render_template("citizen/home.html", position=position, entries=entries, offers=offers, refusal=refusal,
                            words=PLAIN_WORDS,
-                           devices=sessions.citizen_sessions(g.session.subject_id, utcnow(), g.session.token_id))
+                           devices=sessions.citizen_sessions(g.session.subject_id, utcnow(), g.session.token_id),
+                           wechat_bindings=wechat.bindings(g.session.subject_id))
 
 
 def _new_code(subject_id: int) -> dict[str, Any]:
