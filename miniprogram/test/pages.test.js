@@ -46,7 +46,7 @@ test("长辈版 raises the root size to 20 px on every page and is kept on the p
 
 test("unbinding WeChat asks first, then unbinds, signs out and forgets the offline codes", async () => {
   wx.route("GET /me", 200, fx.me);
-  wx.route("DELETE /me/wechat", 204, "");
+  wx.route("DELETE /me/wechat", 200, { unbound: 1 });
   wx.route("POST /auth/logout", 204, "");
   wx.storage.set(session.OFFLINE_KEY, fx.batch(Date.now(), 3));
   const home = await openPage("home");
@@ -75,43 +75,39 @@ test("身份核对 signs in with one tap when this WeChat account is bound", asy
   expect(wx.named("switchTab")[0].url).toBe("/pages/home/home");
 });
 
-test("身份核对 the first time: proves who the citizen is, then binds this WeChat account in that session", async () => {
+test("身份核对 the first time: proves who the citizen is with a new code, binding this WeChat account", async () => {
   const bodies = [];
+  wx.route("GET /auth/providers", 200, { login: ["dev", "wechat"], proof: ["dev"] });
   wx.route("POST /auth/login", 0, (body) => {
     bodies.push(body);
-    if (body.provider === "wechat" && bodies.length === 1) {
-      return { statusCode: 409, data: { error: { code: "wechat_not_bound", message: "请先核对身份" } } };
-    }
-    return { statusCode: 200, data: { access_token: "t" + bodies.length, token_type: "Bearer", expires_in: 3600, subject: fx.subject } };
+    if (!body.proof) return { statusCode: 401, data: { error: { code: "wechat_not_bound", message: "请先核验一次身份" } } };
+    return { statusCode: 200, data: { access_token: "t1", token_type: "Bearer", expires_in: 3600, subject: fx.subject } };
   });
   await session.clear();
   const login = await openPage("login");
   login.querySelector("#wechat").dispatchEvent("tap");
   await settle();
+  expect(session.token()).toBeNull();
   expect(login.querySelector("#prove")).toBeTruthy();
   login.querySelector("#name").dispatchEvent("input", { detail: { value: "张三" } });
   login.querySelector("#number").dispatchEvent("input", { detail: { value: "44170219900101001x" } });
   login.querySelector("#prove").dispatchEvent("tap");
   await settle();
-  expect(bodies[1]).toEqual({ provider: "dev", kind: "person", name: "张三", id_number: "44170219900101001X" });
-  expect(bodies[2].provider).toBe("wechat");
-  expect(wx.requests()[2].header.Authorization).toBe("Bearer t2");
+  expect(bodies[1]).toEqual({ provider: "wechat", code: expect.stringMatching(/^wx-code-/),
+    proof: { provider: "dev", kind: "person", name: "张三", id_number: "44170219900101001X" } });
+  expect(bodies[1].code).not.toBe(bodies[0].code); // a wx.login code works once
+  expect(session.token()).toBe("t1");
   expect(wx.named("switchTab")[0].url).toBe("/pages/home/home");
 });
 
-test("身份核对 shows the server's field words under the field, never a code", async () => {
-  wx.route("POST /auth/login", 0, (body) => (body.provider === "wechat"
-    ? { statusCode: 409, data: { error: { code: "wechat_not_bound", message: "请先核对身份" } } }
-    : { statusCode: 422, data: { error: { code: "invalid_identity", message: "身份信息不正确",
-      fields: { id_number: "身份证号码校验位不对，请核对最后一位" } } } }));
+test("身份核对 where only the city's platform proves identity says so instead of a form", async () => {
+  wx.route("GET /auth/providers", 200, { login: ["gov", "wechat"], proof: ["gov"] });
+  wx.route("POST /auth/login", 401, { error: { code: "wechat_not_bound", message: "请先核验一次身份" } });
   const login = await openPage("login");
   login.querySelector("#wechat").dispatchEvent("tap");
   await settle();
-  login.querySelector("#prove").dispatchEvent("tap");
-  await settle();
-  expect(text(login, "#error")).toBe("身份信息不正确");
-  expect(text(login)).toContain("身份证号码校验位不对，请核对最后一位");
-  expect(text(login)).not.toMatch(/invalid_identity|HTTP|422/);
+  expect(login.querySelector("#prove")).toBeFalsy();
+  expect(text(login, "#elsewhere")).toContain("政务服务平台");
 });
 
 test("身份核对 says a failed network in plain words", async () => {

@@ -39,9 +39,13 @@ function refusal(status, body) {
   const error = body && typeof body === "object" ? body.error : null;
   if (!error || typeof error.code !== "string") return new ApiError(status, "http_" + status, fallback);
   const fields = {};
-  for (const [name, words] of Object.entries(error.fields || {})) {
-    fields[name] = chinese(Array.isArray(words) ? words.join("；") : String(words), "请检查这一项");
-  }
+  const add = (entries) => {
+    for (const [name, words] of entries) {
+      if (words && typeof words === "object" && !Array.isArray(words)) add(Object.entries(words)); // e.g. proof.name
+      else fields[name] = chinese(Array.isArray(words) ? words.join("；") : String(words), "请检查这一项");
+    }
+  };
+  add(Object.entries(error.fields || {}));
   return new ApiError(status, error.code, chinese(error.message, fallback), fields);
 }
 
@@ -203,12 +207,13 @@ module.exports = {
   request,
   refusal,
   NETWORK_WORDS,
+  // The sign-in ways offered here: {"login": [...], "proof": [...]} (the proofs a first WeChat sign-in may use).
+  providers: () => request({ path: "/auth/providers", auth: false }),
   // One tap: wx.login's code, exchanged by the server for the WeChat account it is bound to.
   signInWithWechat: async () => signIn({ provider: "wechat", code: await wxLoginCode() }),
-  // The first time: who the citizen is, proven once through another provider (the dev form in the demo).
-  prove: (body) => signIn(body),
-  // Then this WeChat account is bound to the subject of the session just proven.
-  bindWechat: async () => signIn({ provider: "wechat", code: await wxLoginCode() }, true),
+  // The first time: a new code (each works once) with `proof`, who the citizen is by a real-name provider's fields;
+  // the server binds this WeChat account to that identity and signs in, in one request.
+  proveAndBind: async (proof) => signIn({ provider: "wechat", code: await wxLoginCode(), proof }),
   unbindWechat: () => request({ method: "DELETE", path: "/me/wechat" }),
   logout: async () => {
     try {

@@ -3,8 +3,8 @@
 const api = require("../../utils/api.js");
 const page = require("../../utils/page.js");
 
-// The server's answers that mean "this WeChat account is not bound to anyone yet: prove who you are first".
-const NOT_BOUND = ["wechat_not_bound", "wechat_unbound", "proof_required", "identity_required"];
+// The server's answer for a WeChat account bound to no one yet: prove who you are, once.
+const NOT_BOUND = "wechat_not_bound";
 
 Component({
   data: Object.assign(page.looks(), {
@@ -22,10 +22,20 @@ Component({
         await api.signInWithWechat();
         wx.switchTab({ url: "/pages/home/home" });
       } catch (error) {
-        if (NOT_BOUND.includes(error.code)) this.setData({ step: "prove" });
+        if (error.code === NOT_BOUND) await this.askProof();
         else this.setData({ error: page.words(error) });
       } finally {
         this.setData({ busy: false });
+      }
+    },
+    // The form of the real-name check this deployment offers (the demo's typed name and number); where the city's
+    // platform is the only proof, the citizen is told to prove it there, as the mini-program cannot.
+    async askProof() {
+      try {
+        const offered = await api.providers();
+        this.setData({ step: offered.proof.includes("dev") ? "prove" : "elsewhere" });
+      } catch (error) {
+        this.setData({ error: page.words(error) });
       }
     },
     pickKind(event) {
@@ -40,8 +50,7 @@ Component({
       body[kind === "enterprise" ? "uscc" : "id_number"] = number.trim().toUpperCase();
       this.setData({ busy: true, error: "", fields: {} });
       try {
-        await api.prove(body);
-        await api.bindWechat();
+        await api.proveAndBind(body);
         wx.showToast({ title: "已绑定微信，下次一键登录", icon: "success" });
         wx.switchTab({ url: "/pages/home/home" });
       } catch (error) {
