@@ -141,7 +141,8 @@ def test_a_confirmation_without_network_is_kept_and_sent_once(playwright, live, 
         page.reload()  # still queued after a reload: it lives in IndexedDB, and the code seen again says so
         page.locator("#queue").wait_for(state="visible")
         assert page.locator("#queue").inner_text() == "待上传 1"
-        page.get_by_role("heading", name="已确认，待上传").wait_for()
+        page.get_by_role("heading", name="✓ 已核销（本机已确认）").wait_for()
+        assert "联网后自动上传" in page.locator("#card").inner_text()
         assert redemptions() == 0
         page.unroute("**/scan/redeem")
         page.locator("#queue").wait_for(state="hidden", timeout=15_000)

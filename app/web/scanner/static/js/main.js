@@ -4,6 +4,7 @@ import { Camera } from "./camera.js";
 import { Card } from "./card.js";
 import { makeDecoder } from "./decoder.js";
 import { signal, unlock } from "./feedback.js";
+import { Offline, offlineNote } from "./offline.js";
 import * as outbox from "./outbox.js";
 
 const app = document.getElementById("app");
@@ -20,6 +21,7 @@ const FRAME_EVERY_MS = 150;          // several frames a second
 const SEEN_FOR_MS = 2 * 60 * 1000;   // a code lives 60 s: the same code seen again within this is not submitted again
 const RETRY_EVERY_MS = 5000;
 const RESULT_SHOWN_MS = 12000;
+const VERIFY_WAIT_MS = 1500;        // past this, as with no network or a 5xx, the code is decided offline
 const seen = new Map();
 let busy = false;
 let idleTimer = null;
@@ -35,16 +37,22 @@ function device() {
 
 class Unreachable extends Error {}
 
-async function post(url, body) {
+const offline = new Offline(app, csrf, device());
+
+async function post(url, body, waitMs = 0) {
   let answer;
+  const abort = new AbortController();
+  const timer = waitMs ? setTimeout(() => abort.abort(), waitMs) : null;
   try {
     answer = await fetch(url, {
-      method: "POST", cache: "no-store",
+      method: "POST", cache: "no-store", signal: abort.signal,
       headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": csrf },
       body: JSON.stringify(body),
     });
   } catch (error) {
     throw new Unreachable();
+  } finally {
+    clearTimeout(timer);
   }
   if (answer.redirected) {
     window.location.assign(app.dataset.login);
@@ -61,17 +69,22 @@ function later() {
 
 async function verify(token) {
   unlock();
-  const waiting = (await outbox.all()).find((item) => item.token === token);
-  if (waiting) {
-    card.queued(waiting.measure); // confirmed already: it goes up as soon as the network is back
+  const here = await offline.confirmedHere(token);
+  if (here) {
+    // the server may not have it yet: never offered again from this device; offline it is logged as token_used
+    const verdict = navigator.onLine ? null : await offline.decide(token);
+    confirmedHere(here);
+    if (verdict) card.offers.prepend(offlineNote(verdict.offline.minutes));
+    await showQueue();
     later();
     return;
   }
   card.checking();
   let answer;
   try {
-    answer = await post(app.dataset.verify, { token, device: device() });
+    answer = await post(app.dataset.verify, { token, device: device() }, VERIFY_WAIT_MS);
   } catch (error) {
+    if (await decideOffline(token)) return;
     seen.delete(token); // let a later frame try again once the network is back
     card.unreachable();
     signal("invalid");
@@ -89,8 +102,47 @@ async function verify(token) {
   later();
 }
 
+function confirmedHere(record) {
+  card.done(record.measure, record);
+  card.headline.textContent = "✓ 已核销（本机已确认）";
+  const note = document.createElement("p");
+  note.className = "hint";
+  note.textContent = record.uploaded ? "本机已确认并上传，不要重复确认。" : "本机已确认，联网后自动上传，不要重复确认。";
+  card.offers.append(note);
+  signal("done");
+}
+
+// The server cannot answer: the bundle decides, and the card says so; false when it cannot (no usable bundle).
+async function decideOffline(token) {
+  const verdict = await offline.decide(token);
+  if (!verdict) return false;
+  const here = verdict.reason === "token_used" && (await offline.confirmedHere(token));
+  if (here) {
+    confirmedHere(here);
+  } else if (verdict.valid) {
+    card.valid(verdict, (measure) => confirm(token, measure, verdict));
+    signal("valid");
+  } else {
+    card.invalid(verdict.reason, verdict.subject);
+    signal("invalid");
+  }
+  card.offers.prepend(offlineNote(verdict.offline.minutes));
+  await showQueue();
+  later();
+  return true;
+}
+
 async function confirm(token, measure, verdict) {
   clearTimeout(idleTimer);
+  if (verdict.offline) {
+    await offline.confirm(token, measure, verdict);
+    card.done(measure, verdict);
+    card.offers.prepend(offlineNote(verdict.offline.minutes));
+    signal("done");
+    await showQueue();
+    later();
+    return;
+  }
   const item = { idempotency_key: outbox.newKey(), token, measure_id: measure.id, device: device(), measure, created: Date.now() };
   await outbox.add(item);
   const outcome = await send(item);
@@ -98,6 +150,7 @@ async function confirm(token, measure, verdict) {
     card.done(measure, verdict);
     signal("done");
   } else if (outcome === "queued") {
+    await offline.remember(token, measure, verdict.subject);
     card.queued(measure);
   } else {
     card.invalid(outcome, verdict.subject);
@@ -128,7 +181,7 @@ async function retryQueued() {
 }
 
 async function showQueue() {
-  const waiting = await outbox.count();
+  const waiting = (await outbox.count()) + (await offline.pending());
   queue.hidden = waiting === 0;
   queue.querySelector("b").textContent = String(waiting);
 }
@@ -216,10 +269,12 @@ document.addEventListener("keydown", (event) => {
 document.addEventListener("pointerdown", unlock, { once: true });
 window.addEventListener("online", showNetwork);
 window.addEventListener("offline", showNetwork);
+app.addEventListener("offline-queue", showQueue);
 
 showNetwork();
 showQueue();
 setInterval(retryQueued, RETRY_EVERY_MS);
 retryQueued();
+offline.start();
 openCamera();
 makeDecoder(app).then(scanLoop).catch(() => cameraProblem("扫码组件加载失败", "请刷新页面；也可使用扫码枪或手动输入。"));
