@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from alembic.script import ScriptDirectory
@@ -74,9 +75,10 @@ def _kind(url: URL) -> str:
 
 def _facts(connection: Connection) -> Facts:
     tables = sorted(sa.inspect(connection).get_table_names())
-    rows = {name: connection.scalar(sa.select(sa.func.count()).select_from(sa.table(name))) for name in tables}
+    rows = {name: connection.execute(sa.select(sa.func.count()).select_from(sa.table(name))).scalar_one()
+            for name in tables}
     revision = ",".join(sorted(connection.scalars(sa.text("SELECT version_num FROM alembic_version"))))
-    evidence = [tuple(row) for row in connection.execute(sa.select(Evidence.stored_name, Evidence.sha256))]
+    evidence = [(name, sha256) for name, sha256 in connection.execute(sa.select(Evidence.stored_name, Evidence.sha256))]
     return Facts(revision, rows, evidence)
 
 
@@ -199,10 +201,10 @@ def backup(database_url: str, evidence_dir: str, destination: str, now: dt.datet
     return BackupReport(str(target), kind, facts, problems)
 
 
-def _read_manifest(source: Path) -> dict:
+def _read_manifest(source: Path) -> dict[str, Any]:
     """The manifest, once every file it lists is present with its checksum."""
     try:
-        manifest = json.loads((source / MANIFEST).read_text(encoding="utf-8"))
+        manifest: dict[str, Any] = json.loads((source / MANIFEST).read_text(encoding="utf-8"))
         files, database_file = manifest["files"], DATABASE_FILES[manifest["database"]]
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise BackupError("backup_manifest_unreadable", f"读不出 {source / MANIFEST}：{exc}（备份不完整？）") from exc

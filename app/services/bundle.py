@@ -4,6 +4,7 @@ the changes since an earlier version."""
 import base64
 import datetime as dt
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +17,7 @@ from app.domain.dates import LOCAL_TZ, local_date
 from app.domain.grades import GRADES
 from app.domain.lists import exclusion_start, refusal_of
 from app.domain.measures import PUBLISHED
+from app.errors import NotFound
 from app.extensions import db
 from app.models import CodeBatch, DishonestyRecord, ListCategory, ListEntry, Measure, Venue
 from app.services import qrcodes, scanning
@@ -78,7 +80,7 @@ class Bundle:
 
 def max_age() -> int:
     """Seconds a bundle may be used for offline decisions (OFFLINE_BUNDLE_MAX_AGE)."""
-    return current_app.config["OFFLINE_BUNDLE_MAX_AGE"]
+    return int(current_app.config["OFFLINE_BUNDLE_MAX_AGE"])
 
 
 def upload_horizon() -> dt.timedelta:
@@ -96,7 +98,10 @@ def _b64(raw: bytes) -> str:
 
 
 def staff_venue(staff_id: int) -> Venue:
-    return scanning.staff_account(staff_id).venue
+    venue = scanning.staff_account(staff_id).venue
+    if venue is None:  # ruled out by the staff_has_venue CHECK
+        raise NotFound("account_not_found", "账号不存在")
+    return venue
 
 
 def _keys(today: dt.date) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -127,7 +132,7 @@ def _changed_since(cut: dt.datetime) -> sa.ColumnElement[bool]:
         sa.exists().where(DishonestyRecord.subject_id == CodeBatch.subject_id, DishonestyRecord.created_at > cut))
 
 
-def _deny_rows(now: dt.datetime, today: dt.date, cut: dt.datetime | None) -> list[sa.Row]:
+def _deny_rows(now: dt.datetime, today: dt.date, cut: dt.datetime | None) -> Sequence[sa.Row[*tuple[Any, ...]]]:
     """One statement over the live batches: those whose subject may not use incentives (all of them, or those issued
     or changed after `cut`) and, after `cut`, those whose subject changed and may again; one row per batch and entry,
     with the facts refusal_of reads."""
@@ -158,7 +163,7 @@ def _hour_end(moment: dt.datetime) -> dt.datetime:
 
 def _deny_list(now: dt.datetime, today: dt.date, cut: dt.datetime | None) -> tuple[list[DenyGroup], list[str]]:
     """The deny-list grouped by reason and hour, and the tags lifted (only in a delta)."""
-    batches: dict[str, tuple[dt.datetime, bool, bool, list]] = {}
+    batches: dict[str, tuple[dt.datetime, bool, bool, list[sa.Row[*tuple[Any, ...]]]]] = {}
     for row in _deny_rows(now, today, cut):
         batch = batches.setdefault(row.tag, (row.valid_until, bool(row.eligible), bool(row.blocked), []))
         if row.status is not None:
@@ -181,7 +186,7 @@ def bundle(staff_id: int, now: dt.datetime, since: int | None = None) -> Bundle:
     venue = staff_venue(staff_id)
     today, version, age = local_date(now), version_of(now), max_age()
     full = since is None or since > version or version - since > age * 1000
-    cut = None if full else dt.datetime.fromtimestamp(since / 1000, dt.UTC) - DELTA_OVERLAP
+    cut = None if full or since is None else dt.datetime.fromtimestamp(since / 1000, dt.UTC) - DELTA_OVERLAP
     signing, seal = _keys(today)
     deny, lifted = _deny_list(now, today, cut)
     return Bundle(version, full, now, age, qrcodes.ttl(), qrcodes.CLOCK_LEEWAY_SECONDS, venue, signing, seal,

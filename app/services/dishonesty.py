@@ -2,6 +2,7 @@
 import datetime as dt
 
 import sqlalchemy as sa
+from sqlalchemy.orm import QueryableAttribute
 
 from app.domain.lists import ACTIVE, SUSPENDED, exclusion_start
 from app.errors import Conflict, DomainError, NotFound
@@ -9,14 +10,17 @@ from app.extensions import db
 from app.models import DishonestyRecord, ListEntry, Subject
 from app.services import audit
 
+Day = dt.date | sa.ColumnElement[dt.date]  # a date, or a bind parameter for prepared statements
 
-def blocking_conditions(since, today) -> tuple[sa.ColumnElement, ...]:
+
+def blocking_conditions(since: Day, today: Day) -> tuple[sa.ColumnElement[bool], ...]:
     """The exclusion rule in SQL, the one place it is written: not repaired, not withdrawn, recorded in the window."""
     return (DishonestyRecord.repaired_on.is_(None), DishonestyRecord.withdrawn_on.is_(None),
             DishonestyRecord.recorded_on.between(since, today))
 
 
-def blocking_exists(subject_id: sa.ColumnElement | int, since=None, today=None) -> sa.Exists:
+def blocking_exists(subject_id: sa.ColumnElement[int] | QueryableAttribute[int] | int, since: Day | None = None,
+                    today: Day | None = None) -> sa.Exists:
     """Whether a record excludes the subject; bind parameters `since` and `today` unless given (prepared statements)."""
     return sa.exists().where(DishonestyRecord.subject_id == subject_id,
                              *blocking_conditions(sa.bindparam("since") if since is None else since,
@@ -24,7 +28,7 @@ def blocking_exists(subject_id: sa.ColumnElement | int, since=None, today=None) 
 
 
 def is_excluded(subject_id: int, today: dt.date) -> bool:
-    return db.session.scalar(sa.select(blocking_exists(subject_id, exclusion_start(today), today)))
+    return db.session.execute(sa.select(blocking_exists(subject_id, exclusion_start(today), today))).scalar_one()
 
 
 def blocking_records(subject_id: int, today: dt.date) -> list[DishonestyRecord]:

@@ -1,8 +1,10 @@
 """The list (名单): a subject's standing today, and the credit office's changes to entries (extension, revocation)."""
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import QueryableAttribute
 
 from app.db.prepared import Prepared, raw_connection
 from app.domain.codes import MAX_CATEGORIES, Sealed
@@ -23,7 +25,8 @@ def listing_refusal(subject: Subject, entries: list[ListEntry], today: dt.date) 
     return refusal_of(is_excluded(subject.id, today), entries, today)
 
 
-def may_use_incentives(subject_id: sa.ColumnElement, since: dt.date, today: dt.date) -> sa.ColumnElement[bool]:
+def may_use_incentives(subject_id: sa.ColumnElement[int] | QueryableAttribute[int], since: dt.date,
+                       today: dt.date) -> sa.ColumnElement[bool]:
     """`refusal_of(...) is None` in SQL, for statements over many subjects (the counters' deny-list): an entry whose
     stored state is active that has not expired, and no record that blocks (blocking_conditions)."""
     return sa.and_(sa.exists().where(ListEntry.subject_id == subject_id, ListEntry.status == ACTIVE,
@@ -57,8 +60,8 @@ _STANDING = Prepared(
 
 def code_standing(subject_id: int, today: dt.date, covered_until: dt.datetime) -> CodeStanding:
     with raw_connection() as connection:
-        rows = _STANDING.run(connection, subject_id=subject_id, today=today, since=exclusion_start(today),
-                             covered_until=covered_until)
+        rows: list[Any] = _STANDING.run(connection, subject_id=subject_id, today=today,  # named tuples
+                                        since=exclusion_start(today), covered_until=covered_until)
         connection.commit()
     if not rows:
         raise NotFound("subject_not_found", "主体不存在")
@@ -114,7 +117,7 @@ class EntryStatus:
     entry: ListEntry
     status: str
 
-    def __getattr__(self, name: str):
+    def __getattr__(self, name: str) -> Any:
         return getattr(self.entry, name)
 
 

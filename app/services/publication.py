@@ -4,10 +4,11 @@ import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import islice
+from typing import Any
 
 import sqlalchemy as sa
 
-from app.db.paging import Page
+from app.db.paging import AnySelect, Key, Page
 from app.domain.cases import OPEN_OBJECTION
 from app.domain.identity import ENTERPRISE, PERSON, mask_name
 from app.domain.lists import ACTIVE, HONOUR_CATEGORIES, exclusion_start
@@ -52,7 +53,7 @@ class PersonRow:
     expires_on: dt.date
 
 
-def _published(today: dt.date) -> tuple[sa.ColumnElement, ...]:
+def _published(today: dt.date) -> tuple[sa.ColumnElement[bool], ...]:
     """The entries the public sees: those with which refusal_of lets the subject use incentives today — stored active
     and not yet expired (entry_status), the subject not excluded by a dishonesty record (blocking_exists) — and not
     named by an open objection (what entries_under_objection reads)."""
@@ -72,7 +73,7 @@ def category_counts(kind: str, today: dt.date) -> list[CategoryCount]:
     return [CategoryCount(code, name, code in HONOUR_CATEGORIES, count) for code, name, count in rows]
 
 
-def _entries(kind: str, filters: Filters, today: dt.date, *columns: sa.ColumnElement) -> sa.Select:
+def _entries(kind: str, filters: Filters, today: dt.date, *columns: Key) -> AnySelect:
     """`columns` of the entries of the kind published today (in the category asked for), each joined to its subject,
     its category and the category's department."""
     query = (sa.select(*columns).select_from(ListEntry).join(Subject, Subject.id == ListEntry.subject_id)
@@ -82,7 +83,7 @@ def _entries(kind: str, filters: Filters, today: dt.date, *columns: sa.ColumnEle
     return query.where(ListCategory.code == filters.category) if filters.category else query
 
 
-def _enterprises(filters: Filters, today: dt.date) -> sa.Select:
+def _enterprises(filters: Filters, today: dt.date) -> AnySelect:
     # In full where it is kept (every enterprise listed or imported since); masked for one not re-imported since.
     code = sa.func.coalesce(Subject.credit_code, Subject.id_masked).label("code")
     query = _entries(ENTERPRISE, filters, today, Subject.name, code, ListCategory.name.label("category"),
@@ -92,7 +93,7 @@ def _enterprises(filters: Filters, today: dt.date) -> sa.Select:
     return query.order_by(ListEntry.recognized_on.desc(), Subject.name, ListEntry.id)  # the newly listed first
 
 
-def _persons(filters: Filters, today: dt.date) -> sa.Select:
+def _persons(filters: Filters, today: dt.date) -> AnySelect:
     """Grouped by category and dates; each holder of an honour in a group of their own, with their name (no other
     person's name leaves the database)."""
     honour = ListCategory.code.in_(sorted(HONOUR_CATEGORIES))
@@ -106,22 +107,22 @@ def _persons(filters: Filters, today: dt.date) -> sa.Select:
             .order_by(ListEntry.recognized_on.desc(), ListCategory.code, name, ListEntry.expires_on))
 
 
-def _person_row(row: sa.Row) -> PersonRow:
+def _person_row(row: sa.Row[*tuple[Any, ...]]) -> PersonRow:
     return PersonRow(row.category, row.department, row.code in HONOUR_CATEGORIES,
-                     None if row.name is None else mask_name(PERSON, row.name), row.count, row.recognized_on,
-                     row.expires_on)
+                     None if row.name is None else mask_name(PERSON, row.name),
+                     row._mapping["count"], row.recognized_on, row.expires_on)  # row.count would be tuple.count
 
 
-def _query(filters: Filters, today: dt.date) -> sa.Select:
+def _query(filters: Filters, today: dt.date) -> AnySelect:
     return _enterprises(filters, today) if filters.kind == ENTERPRISE else _persons(filters, today)
 
 
-def listing(filters: Filters, today: dt.date, page: int, size: int = PAGE_SIZE) -> Page:
+def listing(filters: Filters, today: dt.date, page: int, size: int = PAGE_SIZE) -> Page[Any]:
     """Page `page` (from 1) of the published enterprises (rows with name and code) or persons (PersonRow)."""
     query = _query(filters, today)
     # app.db.paging.page_of for rows of several columns: one row more than the page tells whether another follows.
     rows = db.session.execute(query.offset((page - 1) * size).limit(size + 1)).all()
-    items = rows[:size] if filters.kind == ENTERPRISE else [_person_row(row) for row in rows[:size]]
+    items: list[Any] = list(rows[:size]) if filters.kind == ENTERPRISE else [_person_row(row) for row in rows[:size]]
     return Page(items, page + 1 if len(rows) > size else None)
 
 

@@ -51,7 +51,7 @@ def seal_key(day: int) -> bytes:
 
 
 def ttl() -> int:
-    return current_app.config["QR_TTL_SECONDS"]
+    return int(current_app.config["QR_TTL_SECONDS"])
 
 
 def refresh_interval(lifetime: int) -> int:

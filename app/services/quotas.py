@@ -12,8 +12,9 @@ from app.extensions import db
 from app.models import Complaint, Evidence, Objection
 
 # case type → its model, the setting of its daily count, and what the citizen calls it
-_CASES = {OBJECTION: (Objection, "OBJECTIONS_PER_DAY", "名单异议"),
-          COMPLAINT: (Complaint, "COMPLAINTS_PER_DAY", "投诉建议")}
+_CASES: dict[str, tuple[type[Objection] | type[Complaint], str, str]] = {
+    OBJECTION: (Objection, "OBJECTIONS_PER_DAY", "名单异议"),
+    COMPLAINT: (Complaint, "COMPLAINTS_PER_DAY", "投诉建议")}
 MEGABYTE = 1024 * 1024
 
 
@@ -23,8 +24,8 @@ def check_filing(case_type: str, subject_id: int, uploads: list[tuple[str, bytes
     model, setting, what = _CASES[case_type]
     start, end = local_day_bounds(now)
     limit = current_app.config[setting]
-    filed = db.session.scalar(sa.select(sa.func.count()).select_from(model).where(
-        model.subject_id == subject_id, model.created_at >= start, model.created_at < end))
+    filed = db.session.execute(sa.select(sa.func.count()).select_from(model).where(
+        model.subject_id == subject_id, model.created_at >= start, model.created_at < end)).scalar_one()
     if filed >= limit:
         raise DomainError("quota_cases_per_day", f"今日提交{what}的次数已达上限（{limit} 次），请明天再试", status=429)
     incoming = sum(len(data) for _, data in uploads)
@@ -45,4 +46,4 @@ def _evidence_bytes(subject_id: int, start: dt.datetime, end: dt.datetime) -> in
         .join(model, sa.and_(Evidence.case_type == case_type, Evidence.case_id == model.id))
         .where(model.subject_id == subject_id, model.created_at >= start, model.created_at < end)
         for case_type, (model, _, _) in _CASES.items())).subquery()
-    return db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(sizes.c.size), 0)))
+    return int(db.session.execute(sa.select(sa.func.coalesce(sa.func.sum(sizes.c.size), 0))).scalar_one())
