@@ -22,6 +22,15 @@ sync_api = pytest.importorskip("playwright.sync_api")
 SHOTS = "SAVE_SCAN_SCREENSHOTS"
 PASSWORD = "counter-pass"
 MEASURE = "确认实施：守信个人乘坐市内公交车5折优惠"
+# A browser whose WebCrypto has no Ed25519 (as before Chromium 137, Safari 17, Firefox 129): importKey refuses it.
+HIDE_ED25519 = """(() => {
+  const importKey = SubtleCrypto.prototype.importKey;
+  SubtleCrypto.prototype.importKey = function (format, key, algorithm, ...rest) {
+    const name = typeof algorithm === "string" ? algorithm : algorithm && algorithm.name;
+    if (name === "Ed25519") return Promise.reject(new DOMException("Unrecognized name", "NotSupportedError"));
+    return importKey.call(this, format, key, algorithm, ...rest);
+  };
+})();"""
 
 
 @pytest.fixture
@@ -53,13 +62,17 @@ def tampered(token: str) -> str:
     return codes.PREFIX + codes.b45encode(bytes(data))
 
 
-def scanner(playwright, live, username: str, video=None):
+def scanner(playwright, live, username: str, video=None, init_script: str | None = None):
     """A phone's browser signed in to the scanner, its bundle synced and its service worker in control."""
     browser = launch(playwright, (*FAKE_CAMERA, f"--use-file-for-fake-video-capture={video}") if video else ())
     context = browser.new_context(base_url=live.url, locale="zh-CN", **PHONE)
     context.set_default_timeout(20_000)
+    if init_script:
+        context.add_init_script(init_script)
     page = context.new_page()
     page.policy_violations = watch_for_policy_violations(page)
+    page.asked = []
+    page.on("request", lambda request: page.asked.append(request.url))
     page.goto("/scan/login")
     page.get_by_label("用户名").fill(username)
     page.get_by_label("密码").fill(PASSWORD)
@@ -150,3 +163,24 @@ def test_the_scanner_decides_offline_after_a_reload_and_uploads_once_online(app,
     office = app.test_client()
     console_login(office, "office", PASSWORD)
     assert "重复核销（离线）" in office.get("/admin/scans").get_data(as_text=True)
+
+
+def test_without_ed25519_in_webcrypto_the_vendored_library_checks_signatures(playwright, live):
+    listed = list_identity(identity(143, name="林备用"), today(), grade="A")
+    token = citizens.issue_code(listed.subject().id, today(), utcnow()).token
+    browser, context, page = scanner(playwright, live, "web_bus", init_script=HIDE_ED25519)
+    card = page.locator("#card")
+    try:
+        assert page.evaluate("""() => crypto.subtle.importKey("raw", new Uint8Array(32), "Ed25519", false, ["verify"])
+            .then(() => "imported", () => "refused")""") == "refused"
+        context.set_offline(True)
+        typed(page, token)
+        page.get_by_role("button", name=MEASURE).wait_for()
+        assert "离线核验" in card.inner_text() and "林*用" in card.inner_text()
+        typed(page, tampered(token))
+        page.get_by_role("heading", name="✗ 二维码无效（签名不符）").wait_for()
+        assert any("/vendor/noble-ed25519/index." in url for url in page.asked)
+    finally:
+        context.close()
+        browser.close()
+    assert page.policy_violations == []

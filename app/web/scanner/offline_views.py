@@ -20,7 +20,7 @@ STATIC = Path(__file__).parent / "static"
 WORKER_SOURCE = STATIC / "js" / "offline-sw.js"
 # Asked for by hashed name; a module is asked for by hashed name from the page and by its plain name by an import.
 FILES = ("scanner.css", "manifest.webmanifest", "icon-192.png", "vendor/zxing-wasm/reader/zxing_reader.wasm")
-MODULE_FOLDERS = ("js", "vendor/zxing-wasm/es")
+MODULE_FOLDERS = ("js", "vendor/zxing-wasm/es", "vendor/noble-ed25519")
 
 
 @requires()

@@ -1,6 +1,7 @@
 // Identity codes, format 1 (docs/offline-codes.md), read and decided in the browser from the venue's bundle: base45,
-// the Ed25519 signature and the AES-128-CTR seal by WebCrypto, then the rules of scanner_client/offline.py in its
-// order — malformed, bad signature, expired, (no seal key: no decision), used on this device, deny-list, measures.
+// the Ed25519 signature and the AES-128-CTR seal by WebCrypto (Ed25519 by the vendored noble-ed25519 where it lacks
+// it), then the rules of scanner_client/offline.py in its order — malformed, bad signature, expired, (no seal key: no
+// decision), used on this device, deny-list, measures.
 const PREFIX = "XY1:";
 const HEAD = 26; // version, key_id, code_id(8), not_before(4), lifetime(2), batch_tag(8), seal_day, sealed length
 const SIGNATURE = 64;
@@ -12,6 +13,7 @@ const MAX_LENGTH = tokenLength(HEAD + MAX_SEALED + SIGNATURE);
 const BASE45 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:";
 export const GRADES = ["D", "C", "B", "A", "AA", "AAA"];
 const KINDS = { 1: "person", 2: "enterprise" };
+const NOBLE = new URL("../vendor/noble-ed25519/index.js", import.meta.url).href;
 
 export class Refused extends Error {
   constructor(code) {
@@ -103,13 +105,25 @@ async function openSealed(parsed, sealKey) {
 
 const bytesOf = (text) => Uint8Array.from(atob(text.replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0));
 
-// The bundle's keys made ready for WebCrypto: verifying keys by key id, seal keys by day number mod 256.
+// A public key's check of a signature: WebCrypto's Ed25519, or where the browser lacks it the vendored noble-ed25519
+// (vendor/noble-ed25519/README.md), strict as RFC 8032 like the server's.
+async function verifier(raw) {
+  try {
+    const key = await crypto.subtle.importKey("raw", raw, { name: "Ed25519" }, false, ["verify"]);
+    return (signature, data) => crypto.subtle.verify("Ed25519", key, signature, data);
+  } catch (error) {
+    const noble = await import(NOBLE);
+    return (signature, data) => noble.verifyAsync(signature, data, raw, { zip215: false }).catch(() => false);
+  }
+}
+
+// The bundle's keys made ready: signature checks by key id, WebCrypto seal keys by day number mod 256.
 export async function importKeys(bundle) {
   const signing = new Map();
   for (const key of bundle.signing_keys) {
     const raw = bytesOf(key.public_key);
     const id = new Uint8Array(await crypto.subtle.digest("SHA-256", raw))[0];
-    signing.set(id, await crypto.subtle.importKey("raw", raw, { name: "Ed25519" }, false, ["verify"]));
+    signing.set(id, await verifier(raw));
   }
   const seal = new Map();
   for (const key of bundle.seal_keys) {
@@ -127,8 +141,8 @@ const refusal = (reason) => ({ valid: false, reason, subject: null, measures: []
 // Format, signature and window, in the online order; a Refused error names the first that fails.
 async function checked(token, bundle, keys, now) {
   const parsed = parse(token);
-  const key = keys.signing.get(parsed.keyId);
-  if (!key || !(await crypto.subtle.verify("Ed25519", key, parsed.signature, parsed.signed))) {
+  const verify = keys.signing.get(parsed.keyId);
+  if (!verify || !(await verify(parsed.signature, parsed.signed))) {
     throw new Refused("token_bad_signature");
   }
   if (!(parsed.notBefore - bundle.leeway <= now && now < parsed.expiresAt + bundle.leeway)) {

@@ -3,7 +3,8 @@
 // The page itself is asked of the server first: a counter signed out while online is sent to sign in, never shown a
 // kept copy; the copy is only for when the server cannot be reached. Signing out forgets it.
 const CACHE = `xinyi-scan-${VERSION}`;
-const OFFLINE_PAGE = "<!doctype html><meta charset=utf-8><title>需要联网</title><p>需要联网：请连接网络后登录。</p>";
+const OFFLINE_PAGE = "<!doctype html><meta charset=utf-8><meta name=viewport content=width=device-width>"
+  + "<title>需要联网</title><p>需要联网：请连接网络后登录。</p>";
 const KEPT = new Set(PRECACHE.map((path) => new URL(path, self.location.origin).href));
 
 // The page is kept only as the signed-in counter sees it: a sign-in page in its place would be no use offline.
