@@ -7,11 +7,14 @@ import sys
 import pytest
 import requests
 import sqlalchemy as sa
+from flask import current_app
 
 from app.config import ConfigError, ProductionConfig
+from app.domain.dates import utcnow
 from app.extensions import db
 from app.models import AuditEvent, WechatBinding
-from tests.helpers import citizen_pages, identity, list_identity, login, page_csrf
+from app.services import wechat
+from tests.helpers import citizen_pages, identity, list_identity, login, page_csrf, race
 from tests.test_production_config import GOOD
 from tests.wechat_standin import APPID, SECRET, WechatStandIn, openid_of
 
@@ -136,6 +139,22 @@ def test_the_home_page_shows_the_binding_and_unbinds_it(app, client, catalogue, 
     assert answer.status_code == 302 and answer.headers["Location"] == "/m/#wechat"
     assert "已解除微信绑定" in browser.get("/m/").get_data(as_text=True)
     assert _bindings() == [] and len(_audit("wechat.unbind")) == 1
+
+
+def test_a_double_tap_on_the_first_sign_in_binds_once(app, database_url, stand_in):
+    """Two first sign-ins of one WeChat account at the same instant: one binding; the other signs in as well, or is
+    asked to tap again (its code is spent), never a 500."""
+    who = identity(2709, name="郑双")
+
+    def first_sign_in(code):
+        current_app.config.update(stand_in.settings, DEV_LOGIN=True)
+        wechat.login({"provider": "wechat", "code": code, "proof": who.login_body()}, utcnow())
+        return "signed_in"
+
+    outcomes = race(database_url, first_sign_in, [("zheng:1",), ("zheng:2",)])
+    assert "signed_in" in outcomes and set(outcomes) <= {"signed_in", "wechat_bind_conflict"}, outcomes
+    [binding] = _bindings()
+    assert binding.subject_id == who.subject().id and len(_audit("wechat.bind")) == 1
 
 
 @pytest.mark.parametrize("code", ["invalid", "nobody:1"])
