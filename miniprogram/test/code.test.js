@@ -42,6 +42,7 @@ test("the code is drawn from the token, the screen brightened and kept on, and r
   expect(page.querySelector("#countdown").dom.textContent).toContain("60");
   const dark = qr.matrix(page.instance.code.token).flat().filter(Boolean).length;
   expect(wx.canvasOps.filter((op) => op[0] === "rect")).toHaveLength(dark + 1); // the white ground, then each module
+  expect(page.instance.data.qrSide * 2).toBe(wx.canvas.width); // shown at its drawn size: whole device pixels
   expect(wx.named("setScreenBrightness")).toEqual([expect.objectContaining({ value: 1 })]);
   expect(wx.named("setKeepScreenOn")).toEqual([expect.objectContaining({ keepScreenOn: true })]);
   page.instance.onHide();

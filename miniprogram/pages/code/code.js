@@ -14,7 +14,7 @@ const POLL_MS = 2000;
 const QR_SIZE = 280; // CSS px: about 7.5 cm on a phone, as the web page's 330 px image at its density
 
 Component({
-  data: Object.assign(page.looks(), { state: "loading", seconds: 0, offline: false, refusal: "", done: null,
+  data: Object.assign(page.looks(), { qrSide: QR_SIZE, state: "loading", seconds: 0, offline: false, refusal: "", done: null,
     name: "", news: "" }),
   methods: {
     onLoad() {
@@ -103,7 +103,10 @@ Component({
       wx.createSelectorQuery().in(this).select("#qr").fields({ node: true, size: true }).exec((found) => {
         const canvas = found && found[0] && found[0].node;
         if (!canvas || !this.code || this.code.token !== token) return;
-        qr.draw(canvas, token, QR_SIZE, wx.getWindowInfo().pixelRatio);
+        const ratio = wx.getWindowInfo().pixelRatio;
+        const drawn = qr.draw(canvas, token, QR_SIZE, ratio);
+        // Shown at exactly its drawn size, so every module is whole device pixels (no scaling blur for scanners).
+        this.setData({ qrSide: (drawn.cell * (drawn.modules + 2 * qr.QUIET)) / ratio });
       });
     },
     tick() {
