@@ -9,6 +9,7 @@ from app import cli, cli_backup, cli_retention, metrics, web
 from app.api import admin, public, staff
 from app.config import load_config
 from app.db.postgres import configure_postgres, engine_options
+from app.db.prepared import release_request_connection
 from app.db.sqlite import configure_sqlite
 from app.db.unavailable import end_session
 from app.extensions import api, csrf, db, limiter, migrate
@@ -70,6 +71,7 @@ def register_config(app: Flask, env_name: str | None, overrides: dict) -> None:
 def register_extensions(app: Flask) -> None:
     db.init_app(app)
     app.teardown_appcontext(end_session)  # runs before Flask-SQLAlchemy's own: last registered, first run
+    app.teardown_request(release_request_connection)  # the hot path's connection, shared by a request's services
     migrate.init_app(app, db, directory=MIGRATIONS_DIR)
     limiter.init_app(app)
     csrf.init_app(app)

@@ -12,9 +12,11 @@ from contextlib import contextmanager
 from typing import Any
 
 import sqlalchemy as sa
+from flask import g, has_request_context
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.pool import PoolProxiedConnection
 
+from app.db.unavailable import database_unavailable
 from app.extensions import db
 
 
@@ -28,6 +30,7 @@ class _Compiled:
             missing = ", ".join(column.name for column in compiled.insert_prefetch)
             raise ValueError(f"give every column of a prepared insert; missing: {missing}")
         self.sql = compiled.string
+        self.writes = isinstance(statement, sa.sql.dml.UpdateBase)  # INSERT, UPDATE, DELETE
         self.dbapi_error = dialect.loaded_dbapi.Error
         self._defaults = {name: bind.effective_value for bind, name in compiled.bind_names.items() if not bind.required}
         self._order = compiled.positiontup if compiled.positional else None
@@ -78,10 +81,12 @@ class Prepared:
             cursor = connection.dbapi.cursor()
         except compiled.dbapi_error as error:
             raise connection.translated(error, compiled.sql, parameters) from error
+        connection.unsettled |= compiled.writes
         try:
             cursor.execute(compiled.sql, parameters)
             return compiled.rows(cursor.fetchall()) if compiled.row else []
         except compiled.dbapi_error as error:
+            connection.unsettled = True
             raise connection.translated(error, compiled.sql, parameters) from error
         finally:
             cursor.close()
@@ -92,27 +97,44 @@ class Prepared:
 
 
 class RawConnection:
-    """A pooled DBAPI connection and its dialect; the caller commits, and closing rolls back what is left.
+    """A pooled DBAPI connection and its dialect; the caller commits its writes, and release() ends what is left.
 
-    A read ends with commit() too: psycopg discards its server-side prepared statements at every ROLLBACK, so a read
-    left to the pool's rollback would be parsed and planned again on every request."""
+    Reads need no commit: release() commits a transaction that only read, because psycopg discards its server-side
+    prepared statements at every ROLLBACK, and a read left to the pool's rollback would be parsed and planned again
+    on every request. A write not committed, or a failed statement, is rolled back."""
 
     def __init__(self, dbapi_connection: PoolProxiedConnection, engine: Engine) -> None:
         self.dbapi = dbapi_connection
         self.dialect = engine.dialect
         self._pool = engine.pool
+        self.unsettled = False  # a write not yet committed, or a statement that failed
 
     def commit(self) -> None:
         try:
             self.dbapi.commit()
         except self.dialect.loaded_dbapi.Error as error:
             raise self.translated(error, "COMMIT") from error
+        self.unsettled = False
 
     def rollback(self) -> None:
         try:
             self.dbapi.rollback()
         except self.dialect.loaded_dbapi.Error as error:
             raise self.translated(error, "ROLLBACK") from error
+        self.unsettled = False
+
+    def release(self) -> None:
+        """End the transaction (COMMIT if it only read, else ROLLBACK) and return the connection to the pool."""
+        try:
+            if self.unsettled:
+                self.rollback()
+            else:
+                self.commit()
+        except sa.exc.DBAPIError as error:  # the answer is made; a connection lost by now is invalidated, let go
+            if not database_unavailable(error):
+                raise
+        finally:
+            self.dbapi.close()
 
     def translated(self, error: Exception, statement: str, parameters: Any = None) -> sa.exc.DBAPIError:
         """SQLAlchemy's exception for a DBAPI error (IntegrityError and so on). A lost connection is invalidated, with
@@ -127,11 +149,25 @@ class RawConnection:
 
 @contextmanager
 def raw_connection() -> Iterator[RawConnection]:
-    """A connection from the application's engine pool, returned to it (rolled back) on exit."""
-    engine = db.engine
-    dbapi_connection = engine.raw_connection()
+    """A connection from the application's engine pool. Within a request it is the request's one connection, kept
+    until the request ends (release_request_connection): the bearer check and the scan after it run in one
+    transaction. Outside a request it is released on exit."""
+    if has_request_context():
+        connection = g.get("raw_connection")
+        if connection is None:
+            connection = g.raw_connection = RawConnection(db.engine.raw_connection(), db.engine)
+        yield connection
+        return
+    connection = RawConnection(db.engine.raw_connection(), db.engine)
     try:
-        yield RawConnection(dbapi_connection, engine)
+        yield connection
     finally:
-        dbapi_connection.close()
+        connection.release()
+
+
+def release_request_connection(_error: BaseException | None = None) -> None:
+    """At the end of a request, release the connection its services shared, if they used one."""
+    connection = g.pop("raw_connection", None)
+    if connection is not None:
+        connection.release()
 

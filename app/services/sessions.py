@@ -94,7 +94,8 @@ def authenticate(token: str | None, audience: str, now: dt.datetime) -> Session:
             raise Unauthenticated("account_disabled", "账号已停用")
         if now - row.last_used_at > TOUCH_INTERVAL:
             _TOUCH.run(connection, token_id=row.id, now=now)
-        connection.commit()
+            connection.commit()  # the touch stands whatever the request does next
+        # A read alone stays open: in a request, the service after the check continues its transaction.
     return Session(row.id, row.audience, row.subject_id, row.account_id)
 
 
