@@ -4,6 +4,8 @@ uploaded once online — one redemption per confirmed code, a second counter's d
 
 Set SAVE_SCAN_SCREENSHOTS=<folder> to keep PNGs of each state (docs/scan/offline-*.png, confirmed-here.png).
 """
+from urllib.parse import urlsplit
+
 import pytest
 import sqlalchemy as sa
 
@@ -184,3 +186,32 @@ def test_without_ed25519_in_webcrypto_the_vendored_library_checks_signatures(pla
         context.close()
         browser.close()
     assert page.policy_violations == []
+
+
+def test_online_the_page_is_the_servers_and_signing_out_forgets_the_kept_one(playwright, live):
+    browser, context, page = scanner(playwright, live, "web_bus")
+    try:
+        context.clear_cookies()  # the session ended: online, the worker's copy is not shown
+        page.goto("/scan/")
+        assert urlsplit(page.url).path == "/scan/login"
+        page.get_by_label("用户名").fill("web_bus")
+        page.get_by_label("密码").fill(PASSWORD)
+        with page.expect_navigation():
+            page.get_by_role("button", name="登录").click()
+        page.locator("#app[data-bundle-synced]").wait_for(state="attached")
+        with page.expect_navigation():
+            page.get_by_role("button", name="退出").click()
+        assert urlsplit(page.url).path == "/scan/login"
+        assert page.evaluate("""() => new Promise((resolve) => {
+            const opened = indexedDB.open("xinyi-scanner-offline");
+            opened.onsuccess = () => {
+              const request = opened.result.transaction("bundle").objectStore("bundle").count();
+              request.onsuccess = () => resolve(request.result);
+            };
+          })""") == 0
+        context.set_offline(True)
+        page.goto("/scan/")  # nothing kept for a counter who signed out
+        assert "需要联网" in page.locator("body").inner_text()
+    finally:
+        context.close()
+        browser.close()

@@ -5,6 +5,8 @@
 const CACHE = `xinyi-scan-${VERSION}`;
 const OFFLINE_PAGE = "<!doctype html><meta charset=utf-8><meta name=viewport content=width=device-width>"
   + "<title>需要联网</title><p>需要联网：请连接网络后登录。</p>";
+const HASHED = /\.[0-9a-f]{8}\.[A-Za-z0-9]+$/;
+const WAIT_MS = 3000;
 const KEPT = new Set(PRECACHE.map((path) => new URL(path, self.location.origin).href));
 
 // The page is kept only as the signed-in counter sees it: a sign-in page in its place would be no use offline.
@@ -26,10 +28,21 @@ self.addEventListener("activate", (event) => {
     .then(() => self.clients.claim()));
 });
 
+// The server's answer, or an error when it has none within `ms` (a network that connects but carries nothing).
+async function network(request, ms) {
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), ms);
+  try {
+    return await fetch(request, { signal: abort.signal });
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 async function page(request) {
   const cache = await caches.open(CACHE);
   try {
-    const answer = await fetch(request);
+    const answer = await network(request, WAIT_MS);
     if (answer.ok && answer.type === "basic" && !answer.redirected) {
       await cache.put(SHELL, answer.clone());
       return answer;
@@ -43,13 +56,20 @@ async function page(request) {
   }
 }
 
+// A hashed name never changes content: kept first. A plain name (what an import asks for) may change with a
+// deployment before this worker is replaced: asked of the server first, the kept copy when it cannot answer.
 async function file(request) {
   const cache = await caches.open(CACHE);
   const kept = await cache.match(request, { ignoreVary: true });
-  if (kept) return kept;
-  const answer = await fetch(request);
-  if (answer.ok) await cache.put(request, answer.clone());
-  return answer;
+  if (kept && HASHED.test(new URL(request.url).pathname)) return kept;
+  try {
+    const answer = await network(request, WAIT_MS);
+    if (answer.ok) await cache.put(request, answer.clone());
+    return answer;
+  } catch (error) {
+    if (kept) return kept;
+    throw error;
+  }
 }
 
 self.addEventListener("fetch", (event) => {

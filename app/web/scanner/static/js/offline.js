@@ -47,7 +47,7 @@ export class Offline {
     }
     const logout = document.querySelector("form[data-logout]");
     if (logout) logout.addEventListener("submit", () => { store.forgetBundle(); });
-    const kept = await store.getBundle();
+    const kept = await store.getBundle().catch(() => null); // no IndexedDB (a private window): online only
     if (kept && kept.staff === this.staff) await this.load(kept);
     window.addEventListener("online", () => this.sync());
     setInterval(() => this.sync(), REFRESH_EVERY_MS);
