@@ -4,6 +4,7 @@ uploaded once online — one redemption per confirmed code, a second counter's d
 
 Set SAVE_SCAN_SCREENSHOTS=<folder> to keep PNGs of each state (docs/scan/offline-*.png, confirmed-here.png).
 """
+import time
 from urllib.parse import urlsplit
 
 import pytest
@@ -212,6 +213,30 @@ def test_online_the_page_is_the_servers_and_signing_out_forgets_the_kept_one(pla
         context.set_offline(True)
         page.goto("/scan/")  # nothing kept for a counter who signed out
         assert "需要联网" in page.locator("body").inner_text()
+    finally:
+        context.close()
+        browser.close()
+
+
+def test_a_server_that_fails_or_says_nothing_is_decided_offline(playwright, live):
+    listed = list_identity(identity(144, name="周等待"), today(), grade="A")
+    token = citizens.issue_code(listed.subject().id, today(), utcnow()).token
+    browser, context, page = scanner(playwright, live, "web_bus")
+    card = page.locator("#card")
+    try:
+        page.route("**/scan/verify", lambda route: route.fulfill(
+            status=503, content_type="application/json",
+            body='{"error": {"code": "service_unavailable", "message": "服务暂时不可用"}}'))
+        typed(page, token)
+        page.get_by_role("button", name=MEASURE).wait_for()
+        assert "离线核验" in card.inner_text()
+        page.unroute("**/scan/verify")
+        page.route("**/scan/verify", lambda route: None)  # connected, and never an answer
+        typed(page, token)
+        page.get_by_text("正在核验…").wait_for()
+        started = time.monotonic()
+        page.get_by_role("button", name=MEASURE).wait_for(timeout=5_000)  # 1.5 s without an answer, then offline
+        assert time.monotonic() - started > 1.2 and "离线核验" in card.inner_text()
     finally:
         context.close()
         browser.close()
