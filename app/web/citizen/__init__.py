@@ -3,7 +3,7 @@ for 粤省事/粤商通/WeChat H5 embedding and every platform without a mini-pr
 from flask import Blueprint, request
 from flask_wtf.csrf import CSRFError
 
-from app.web.citizen import cases, pages, preferences, session, wechat
+from app.web.citizen import cases, offline, pages, preferences, session, wechat
 from app.web.citizen.access import csrf_refused, page_context
 
 bp = Blueprint("citizen", __name__, url_prefix="/m", template_folder="templates", static_folder="static",
@@ -24,6 +24,10 @@ ROUTES = (
     ("/code", "code", pages.code, GET),
     ("/code/fresh", "fresh_code", pages.fresh_code, GET),
     ("/code/status", "code_status", pages.code_status, POST),
+    ("/code/batch", "code_batch", offline.code_batch, GET),
+    ("/code/shell", "code_shell", offline.code_shell, GET),
+    ("/offline", "needs_network", offline.needs_network, GET),
+    ("/sw.js", "service_worker", offline.service_worker, GET),
     ("/measures", "measures", pages.measures, GET),
     ("/redemptions", "redemptions", pages.redemptions, GET),
     ("/cases", "cases", cases.cases, GET),
