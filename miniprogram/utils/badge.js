@@ -1,4 +1,7 @@
 // The unread count on the 消息 tab (index 4), as the web app's bell shows it.
+const api = require("./api.js");
+const session = require("./session.js");
+
 const MESSAGES_TAB = 4;
 
 function show(unread) {
@@ -11,8 +14,6 @@ function show(unread) {
 }
 
 function refresh() {
-  const api = require("./api.js");
-  const session = require("./session.js");
   if (!session.token()) return Promise.resolve();
   return api.messages(1).then((page) => show(page.unread || 0), () => {});
 }
