@@ -78,6 +78,7 @@ def status():
 @citizen_only
 @blp.arguments(WechatCodeSchema)
 @blp.response(200, WechatStatusSchema)
+@blp.alt_response(429, response="TooManyRequests")  # the sign-in's rate limit, and WeChat's (wechat_rate_limited)
 def bind(payload):
     """Bind the WeChat account of a `wx.login` code to the signed-in citizen (proven at that sign-in), so that the
     next sign-in is one tap; binding it again is harmless.

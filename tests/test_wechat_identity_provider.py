@@ -236,6 +236,7 @@ def test_the_openapi_description_documents_the_flow(client):
                  "wechat_busy", "identity_provider_unavailable"):
         assert code in login_doc["description"], code
     assert {"get", "post", "delete"} <= set(spec["paths"]["/api/v1/me/wechat"])
+    assert {"401", "409", "429", "503"} <= set(spec["paths"]["/api/v1/me/wechat"]["post"]["responses"])
     assert "/api/v1/auth/providers" in spec["paths"]
     login_schema = spec["components"]["schemas"]["Login"]
     assert "wechat" in login_schema["properties"]["provider"]["enum"] and "proof" in login_schema["properties"]
