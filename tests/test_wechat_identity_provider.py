@@ -66,7 +66,7 @@ def test_first_sign_in_needs_proof_then_binds_and_the_next_is_one_tap(client, ca
     who = list_identity(PERSON, today)
     refused = _login(client, "huang:1")
     assert _error(refused) == (401, "wechat_not_bound")
-    assert "dev" in refused.get_json()["error"]["fields"]["proof"]
+    assert refused.get_json()["error"]["fields"] == {"proof": "请先完成一次实名核验"}  # words, no provider's name
     assert _bindings() == []
 
     bound = _login(client, "huang:2", proof=who.login_body())

@@ -70,8 +70,8 @@ def login(payload: dict[str, Any], now: dt.datetime, device: str | None = None) 
     proof = payload.get("proof")
     if proof is None:
         if binding is None:
-            raise DomainError("wechat_not_bound", NOT_BOUND, status=401,
-                              fields={"proof": "可用的核验方式：" + "、".join(proof_providers())})
+            # Words a citizen may read; which providers may prove it, the client asks GET /auth/providers.
+            raise DomainError("wechat_not_bound", NOT_BOUND, status=401, fields={"proof": "请先完成一次实名核验"})
         subject = db.session.get_one(Subject, binding.subject_id)
     else:
         subject = proven_subject(proof.get("provider"), proof, now)
