@@ -16,7 +16,7 @@ from app.domain.dates import today
 from app.errors import DomainError
 from app.http.bodies import load
 from app.services import accounts, imports
-from app.services.imports import FileRefused, ImportReport
+from app.services.import_files import FileRefused, ImportReport
 
 CLI_ACTOR = "cli"
 

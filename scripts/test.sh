@@ -25,8 +25,10 @@ trap stop_pg EXIT
 
 echo "== ruff"
 .venv/bin/ruff check .
+echo "== mypy"
+.venv/bin/mypy
 echo "== test suite on SQLite"
-.venv/bin/python -m pytest "$@"
+.venv/bin/python -m pytest -n auto --dist loadfile "$@"
 echo "== test suite on PostgreSQL (127.0.0.1:$pg_port)"
 TEST_DATABASE_URL="postgresql+psycopg://xinyi@127.0.0.1:$pg_port/xinyi_test" \
-  .venv/bin/python -m pytest -m "not nodb" "$@"
+  .venv/bin/python -m pytest -n auto --dist loadfile -m "not nodb" "$@"

@@ -16,7 +16,25 @@ from wsgi import create_app
 
 # The citizen pages' `live` and `phone`, for the modules that bring a `citizen`; other modules define their own.
 pytest_plugins = ["tests.citizen_fixtures"]
-POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
+
+
+def _worker_database(url: str | None) -> str | None:
+    """Under pytest-xdist each worker gets its own PostgreSQL database (made once), as it gets its own SQLite files."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not url or not worker:
+        return url
+    name = f"{sa.make_url(url).database}_{worker}"
+    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        if not connection.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}):
+            connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    url = sa.make_url(url).set(database=name).render_as_string(hide_password=False)
+    os.environ["TEST_DATABASE_URL"] = url
+    return url
+
+
+POSTGRES_URL = _worker_database(os.environ.get("TEST_DATABASE_URL"))
 TODAY = dt.date(2026, 11, 20)
 
 

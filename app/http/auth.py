@@ -9,7 +9,7 @@ from app.domain.dates import utcnow
 from app.domain.roles import actor
 from app.services import sessions
 
-BEARER_SECURITY = [{"bearerAuth": []}]
+BEARER_SECURITY: list[dict[str, list[str]]] = [{"bearerAuth": []}]
 
 
 def bearer_token() -> str | None:

@@ -5,7 +5,7 @@ first import of the `app` package.
 """
 from marshmallow import Schema, fields, validate
 
-_FIELD_MESSAGES = {
+_FIELD_MESSAGES: dict[type[fields.Field], dict[str, str]] = {
     fields.Field: {"required": "必填", "null": "不能为空", "validator_failed": "无效"},
     fields.String: {"invalid": "应为文本", "invalid_utf8": "应为 UTF-8 文本"},
     fields.Number: {"invalid": "应为数字", "too_large": "数值过大"},

@@ -66,4 +66,4 @@ def document_errors(spec: APISpec) -> None:
     """Install the plugin on the app's spec; call before any blueprint is registered."""
     plugin = ErrorResponses()
     plugin.init_spec(spec)
-    spec.plugins.append(plugin)
+    spec.plugins.append(plugin)  # type: ignore[attr-defined]  # typed a Sequence; APISpec keeps a list

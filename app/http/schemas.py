@@ -12,7 +12,7 @@ from app.http.times import local_iso
 class ErrorDetailSchema(Schema):
     code = fields.String(required=True)
     message = fields.String(required=True)
-    fields = fields.Dict(keys=fields.String())
+    fields = fields.Dict(keys=fields.String())  # type: ignore[assignment]  # API.md names the member "fields"
 
 
 class ErrorSchema(Schema):

@@ -19,7 +19,7 @@ def _checked(self, value, attr, data, **kwargs):
     return text
 
 
-fields.String._deserialize = _checked
+fields.String._deserialize = _checked  # type: ignore[method-assign]  # every String field, in one place
 
 
 def text_pattern(_converter, field, **_) -> dict:

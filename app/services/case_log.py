@@ -4,9 +4,10 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import sqlalchemy as sa
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import selectinload
 
 from app.db.paging import Page, page_of
@@ -18,6 +19,7 @@ from app.services import evidence
 
 PAGE_SIZE = 20
 Case = Objection | Complaint
+OneCase = TypeVar("OneCase", Objection, Complaint)
 
 
 def log_step(case_type: str, case_id: int, subject_id: int, from_status: str | None, to_status: str, actor: str,
@@ -34,8 +36,9 @@ def move(model: type[Case], case_id: int, allowed_from: Sequence[str], to_status
     current = db.session.scalar(sa.select(model.status).where(model.id == case_id))
     if current is None:
         raise NotFound("case_not_found", "案件不存在")
-    result = db.session.execute(sa.update(model).where(model.id == case_id, model.status.in_(allowed_from))
-                                .values(status=to_status, **values).execution_options(synchronize_session=False))
+    update = (sa.update(model).where(model.id == case_id, model.status.in_(allowed_from))
+              .values(status=to_status, **values).execution_options(synchronize_session=False))
+    result = cast(CursorResult[Any], db.session.execute(update))  # an UPDATE's result is a CursorResult
     if result.rowcount != 1:
         db.session.rollback()
         raise Conflict("case_state_changed", "案件状态已被他人更改，请刷新后再操作")
@@ -97,7 +100,7 @@ def review_queue(case_type: str, model: type[Case], status: str | None, overdue:
     return Page(views(case_type, found.items, now), found.next)
 
 
-def own_cases(case_type: str, model: type[Case], subject_id: int, now: dt.datetime) -> list[CaseView]:
+def own_cases(case_type: str, model: type[OneCase], subject_id: int, now: dt.datetime) -> list[CaseView]:
     """A citizen's own cases, newest first."""
     found = db.session.scalars(sa.select(model).where(model.subject_id == subject_id)
                                .order_by(model.created_at.desc(), model.id.desc())).all()
@@ -112,8 +115,8 @@ def messages(subject_id: int, page: int) -> Page[Message]:
 
 
 def unread_count(subject_id: int) -> int:
-    return db.session.scalar(sa.select(sa.func.count()).select_from(Message)
-                             .where(Message.subject_id == subject_id, Message.read_at.is_(None)))
+    return db.session.execute(sa.select(sa.func.count()).select_from(Message)
+                              .where(Message.subject_id == subject_id, Message.read_at.is_(None))).scalar_one()
 
 
 def mark_read(subject_id: int, message_id: int, now: dt.datetime) -> Message:

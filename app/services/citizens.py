@@ -81,6 +81,7 @@ def reason(position: Standing, today: dt.date) -> CitizenReason | None:
     if code is None:
         return None
     views = position.entries
+    facts: dict[str, Any]  # the keyword arguments of citizen_reason that the reason names
     if code in ("listing_suspended", "excluded_dishonest"):
         blocking = dishonesty.blocking_records(position.subject.id, today)
         entry = next((view.entry for view in views if view.status == SUSPENDED), None) or next(
@@ -103,8 +104,8 @@ def _code_standing(subject_id: int, today: dt.date, covered_until: dt.datetime) 
     """The subject's standing for issuing codes; refused (403) with the listing reason when they may not use
     incentives today."""
     position = lists.code_standing(subject_id, today, covered_until)
-    if position.refusal:
-        raise Forbidden(position.refusal, REFUSALS[position.refusal].citizen)
+    if isinstance(position, str):
+        raise Forbidden(position, REFUSALS[position].citizen)
     return position
 
 

@@ -128,7 +128,7 @@ def inspect_all(uploads: list[tuple[str, bytes]]) -> list[CleanFile]:
 
 
 def _directory() -> str:
-    path = current_app.config["EVIDENCE_DIR"]
+    path = str(current_app.config["EVIDENCE_DIR"])
     os.makedirs(path, mode=0o700, exist_ok=True)
     return path
 

@@ -68,7 +68,7 @@ def validate_common(row_number: int, values: dict[str, Any], date_column: str, t
             report.refuse(row_number, date_column, "future_date", f"{COLUMN_LABELS[date_column]}不能晚于今天")
     except DomainError as exc:
         report.refuse(row_number, date_column, exc.code, exc.message)
-    if report.error_count > problems:
+    if report.error_count > problems or kind is None or number is None or day is None:  # each None was refused
         return None
     return Row(row_number, kind, name, subject_hash(kind, number), number, day)
 

@@ -36,13 +36,12 @@ def may_use_incentives(subject_id: sa.ColumnElement[int] | QueryableAttribute[in
 
 @dataclass(frozen=True)
 class CodeStanding:
-    """What issuing a code needs: why the subject may not use incentives (None when they may), what a counter opens
-    (masked name, grade, the categories of the four oldest active entries), the end of the earliest of those entries'
-    last days (no batch outlives it), and the subject's online batch still live at `covered_until`, if any."""
+    """What issuing a code needs: what a counter opens (masked name, grade, the categories of the four oldest active
+    entries), the end of the earliest of those entries' last days (no batch outlives it), and the subject's online
+    batch still live at `covered_until`, if any."""
 
-    refusal: str | None
-    sealed: Sealed | None
-    entries_end: dt.datetime | None
+    sealed: Sealed
+    entries_end: dt.datetime
     online_tag: str | None
 
 
@@ -58,7 +57,8 @@ _STANDING = Prepared(
     .where(Subject.id == sa.bindparam("subject_id")).order_by(ListEntry.recognized_on, ListEntry.id))
 
 
-def code_standing(subject_id: int, today: dt.date, covered_until: dt.datetime) -> CodeStanding:
+def code_standing(subject_id: int, today: dt.date, covered_until: dt.datetime) -> CodeStanding | str:
+    """The standing for issuing codes, or the API.md reason code when the subject may not use incentives today."""
     with raw_connection() as connection:
         rows: list[Any] = _STANDING.run(connection, subject_id=subject_id, today=today,  # named tuples
                                         since=exclusion_start(today), covered_until=covered_until)
@@ -69,13 +69,13 @@ def code_standing(subject_id: int, today: dt.date, covered_until: dt.datetime) -
     entries = [row for row in rows if row.status is not None]
     refusal = refusal_of(bool(first.blocked), entries, today)
     if refusal:
-        return CodeStanding(refusal, None, None, None)
+        return refusal
     named = [row for row in entries if entry_status(row, today) == ACTIVE][:MAX_CATEGORIES]
     categories = tuple(dict.fromkeys(row.category_id for row in named))
     last_day = min(row.expires_on for row in named)
     sealed = Sealed(first.kind, first.grade, categories, mask_name(first.kind, first.name))
     end = dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time(), tzinfo=LOCAL_TZ).astimezone(dt.UTC)
-    return CodeStanding(None, sealed, end, first.online_tag)
+    return CodeStanding(sealed, end, first.online_tag)
 
 
 def _get_entry(entry_id: int) -> ListEntry:

@@ -107,9 +107,8 @@ def change_terms(measure: Measure, actor: str, **fields: Any) -> None:
 
 
 def check_terms(measure: Measure, **fields: Any) -> None:
-    terms = {"benefit": measure.benefit, "min_grade": measure.min_grade, "valid_from": measure.valid_from,
-             "valid_to": measure.valid_to}
-    validate_terms(**{name: fields.get(name, value) for name, value in terms.items()})
+    validate_terms(fields.get("benefit", measure.benefit), fields.get("min_grade", measure.min_grade),
+                   fields.get("valid_from", measure.valid_from), fields.get("valid_to", measure.valid_to))
 
 
 def measures_of_venue(venue_id: int) -> list[Measure]:

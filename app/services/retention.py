@@ -38,8 +38,8 @@ def default_before(today: dt.date, years: int) -> dt.date:
 
 
 def _counts(cutoff: dt.datetime) -> tuple[int, int]:
-    attempts = db.session.scalar(sa.select(sa.func.count()).where(ScanAttempt.at < cutoff))
-    redemptions = db.session.scalar(sa.select(sa.func.count()).where(Redemption.redeemed_at < cutoff))
+    attempts = db.session.execute(sa.select(sa.func.count()).where(ScanAttempt.at < cutoff)).scalar_one()
+    redemptions = db.session.execute(sa.select(sa.func.count()).where(Redemption.redeemed_at < cutoff)).scalar_one()
     return attempts, redemptions
 
 
@@ -50,7 +50,8 @@ def purge(before: dt.date, actor: str, now: dt.datetime, execute: bool = False) 
                           fields={"before": f"不晚于 {rollups.last_closed_day(now) + dt.timedelta(days=1)}"})
     cutoff = utc_bounds(before, before)[0]
     attempts, redemptions = _counts(cutoff)
-    days = db.session.scalar(sa.select(sa.func.count()).where(RolledDay.day < before, RolledDay.purged.is_(False)))
+    days = db.session.execute(sa.select(sa.func.count()).where(RolledDay.day < before, RolledDay.purged.is_(False))
+                              ).scalar_one()
     if not execute:
         return PurgeReport(before, attempts, redemptions, days, False)
     rollups.roll_up(now, through=before - dt.timedelta(days=1))

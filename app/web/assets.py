@@ -63,9 +63,9 @@ def _server(folder: str) -> Callable[[str], Any]:
 
 def register(app: Flask) -> None:
     """Hash the names of every static folder registered so far (the app's and each front end's)."""
-    folders = {"static": app.static_folder}
-    folders |= {f"{name}.static": blueprint.static_folder for name, blueprint in app.blueprints.items()
-                if blueprint.has_static_folder}
+    found = {"static": app.static_folder} | {f"{name}.static": blueprint.static_folder
+                                             for name, blueprint in app.blueprints.items()}
+    folders = {endpoint: folder for endpoint, folder in found.items() if folder is not None}
     for endpoint, folder in folders.items():
         app.view_functions[endpoint] = _server(folder)
 

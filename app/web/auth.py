@@ -65,7 +65,7 @@ def signed_in(key: str, audience: str, login_endpoint: str) -> Callable[..., Cal
                 sessions.require_role(g.account, roles)
                 return view(*args, **kwargs)
 
-            wrapper.roles = roles
+            wrapper.roles = roles  # type: ignore[attr-defined]  # kept on the view for the navigation (above)
             return wrapper
         return decorator
     return requires

@@ -65,7 +65,7 @@ def sentence(event: AuditEvent) -> str:
     if template is None:
         return f"执行了 {event.action}"
     details: dict[str, Any] = _Blank(event.details or {}, target=event.target_id or "")
-    details["role"] = ROLE_NAMES.get(details.get("role"), "")
+    details["role"] = ROLE_NAMES.get(details.get("role", ""), "")
     return template.format_map(details)
 
 

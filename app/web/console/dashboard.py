@@ -26,7 +26,7 @@ def date_range() -> tuple[dt.date, dt.date]:
 
 @requires(*REVIEWERS, "manager")
 def dashboard():
-    start, end, unit, now = *date_range(), unit_of(g.account), utcnow()
+    (start, end), unit, now = date_range(), unit_of(g.account), utcnow()
     figures = {"totals": stats.totals(start, end, unit), "chart": stacked(stats.redemptions_by_day(start, end, unit)),
                "measures": stats.by_measure(start, end, unit), "refusals": stats.refusals_by_reason(start, end, unit),
                "duplicates": offline.duplicates(start, end, unit)}
@@ -37,7 +37,8 @@ def dashboard():
             COMPLAINT, Complaint, None, True, now, 1).items[:OVERDUE_SHOWN]]
         figures |= {"venues": stats.by_venue(start, end), "cases": stats.cases_by_status(now),
                     "overdue": sorted(overdue, key=lambda item: item[1].due_at)[:OVERDUE_SHOWN]}
-    return render_template("console/dashboard.html", start=start, end=end, unit=unit, **figures)
+    return render_template("console/dashboard.html", start=start, end=end, unit=unit,
+                           preparing=stats.preparing(start, end), **figures)
 
 
 @requires(*REVIEWERS, "manager")
