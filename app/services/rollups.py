@@ -22,6 +22,9 @@ from app.services.bundle import upload_horizon
 # A request stamped just before midnight may still be committing just after it.
 SETTLE = dt.timedelta(minutes=10)
 BATCH_DAYS = 31
+# The most days one web request rolls up (one batch: about a second at a province's volume); after a migration of
+# years of history the rest waits for `flask rollup` (or the daily timer), and the dashboard says which days.
+REQUEST_DAYS = BATCH_DAYS
 
 
 def utc_bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
@@ -58,8 +61,17 @@ def _first_day() -> dt.date | None:
     return first.astimezone(LOCAL_TZ).date() if first else None
 
 
-def roll_up(now: dt.datetime, through: dt.date | None = None) -> dt.date | None:
-    """Roll up every closed day (up to `through`) not yet rolled up; returns the last day rolled up.
+def pending(now: dt.datetime) -> tuple[dt.date, dt.date] | None:
+    """The closed days not rolled up yet (first, last), or None when the roll-ups are up to date."""
+    done = rolled_through()
+    first = done + dt.timedelta(days=1) if done else _first_day()
+    last = last_closed_day(now)
+    return (first, last) if first is not None and first <= last else None
+
+
+def roll_up(now: dt.datetime, through: dt.date | None = None, most_days: int | None = None) -> dt.date | None:
+    """Roll up every closed day (up to `through`, at most `most_days` of them) not yet rolled up; returns the last
+    day rolled up.
 
     Commits every BATCH_DAYS days, so a first roll-up of years of history holds bounded memory and transactions. Two
     processes rolling up the same days at once collide on the day's key: the loser rolls back and finds the winner's.
@@ -67,6 +79,8 @@ def roll_up(now: dt.datetime, through: dt.date | None = None) -> dt.date | None:
     done = rolled_through()
     last = min(last_closed_day(now), through or dt.date.max)
     first = done + dt.timedelta(days=1) if done else (_first_day() or last)
+    if most_days is not None:
+        last = min(last, first + dt.timedelta(days=most_days - 1))
     while first <= last:
         upto = min(first + dt.timedelta(days=BATCH_DAYS - 1), last)
         try:

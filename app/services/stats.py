@@ -1,33 +1,27 @@
-"""Programme statistics for the dashboards, and the redemption export (the feedback to the provincial platform).
+"""Programme statistics for the dashboards (the redemption export, app.services.redemption_export, re-exported).
 
 Everything is counted by the database, never by loading rows: closed Beijing days from the daily roll-ups
 (app.services.rollups, which survive the purge), the days since from the rows, grouped by Beijing day in SQL.
 """
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import suppress
 from dataclasses import dataclass
-from itertools import islice
 
 import numpy as np
 import sqlalchemy as sa
-from flask import current_app
 
-from app.db.days import beijing_day, beijing_seconds
+from app.db.days import beijing_day
 from app.domain.cases import COMPLAINT, OBJECTION, OPEN_STATES
 from app.domain.dates import utcnow
-from app.domain.identity import KIND_NAMES, mask_name
-from app.domain.measures import SCENARIOS
 from app.extensions import db
-from app.models import Complaint, Measure, Objection, Redemption, ScanAttempt, Subject, Venue
+from app.models import Complaint, Measure, Objection, Redemption, ScanAttempt, Venue
 from app.models.rollups import DailyAttempts, DailyRedemptions, DailyVenueCitizens, RolledDay
-from app.services import audit, rollups
+from app.services import rollups
+from app.services.redemption_export import INCOMPLETE_LINE, export_redemptions, in_range
 from app.services.rollups import utc_bounds
-from app.services.spreadsheets import csv_lines
 
-EXPORT_HEADER = ["核销编号", "核销时间", "场景", "激励措施编码", "激励措施", "实施单位", "主体类型", "主体名称（脱敏）",
-                 "证件号码（脱敏）", "优惠内容"]
+__all__ = ["INCOMPLETE_LINE", "MeasureRow", "Totals", "VenueRow", "by_measure", "by_venue", "cases_by_status",
+           "export_redemptions", "preparing", "redemptions_by_day", "refusals_by_reason", "totals"]
 
 
 @dataclass(frozen=True)
@@ -59,12 +53,6 @@ class MeasureRow:
     redemptions: int
 
 
-def _redemptions(start: dt.date, end: dt.date, venue_id: int | None) -> list[sa.ColumnElement]:
-    begin, finish = utc_bounds(start, end)
-    where = [Redemption.redeemed_at >= begin, Redemption.redeemed_at < finish]
-    return where + ([Redemption.venue_id == venue_id] if venue_id is not None else [])
-
-
 def _attempts(start: dt.date, end: dt.date, venue_id: int | None) -> list[sa.ColumnElement]:
     begin, finish = utc_bounds(start, end)
     where = [ScanAttempt.at >= begin, ScanAttempt.at < finish]
@@ -85,19 +73,34 @@ def _sum(column: sa.ColumnElement) -> sa.ColumnElement:
 
 @dataclass(frozen=True)
 class _Split:
-    """A range cut where the roll-ups end: closed days read from them, later days counted from the rows."""
+    """A range cut where the roll-ups end: closed days read from them, days not closed yet counted from the rows;
+    closed days still waiting for their roll-up are in neither (see `preparing`)."""
 
     rolled: tuple[dt.date, dt.date] | None
     live: tuple[dt.date, dt.date] | None
 
 
+def _within(start: dt.date, end: dt.date, first: dt.date, last: dt.date) -> tuple[dt.date, dt.date] | None:
+    """The days of start..end that are also in first..last."""
+    first, last = max(start, first), min(end, last)
+    return (first, last) if first <= last else None
+
+
 def _split(start: dt.date, end: dt.date) -> _Split:
-    through = rollups.roll_up(utcnow())
-    if through is None or through < start:
-        return _Split(None, (start, end))
-    if through >= end:
-        return _Split((start, end), None)
-    return _Split((start, through), (through + dt.timedelta(days=1), end))
+    """Roll up a bounded slice of the waiting days (never minutes of them in a request), then cut the range."""
+    now = utcnow()
+    through = rollups.roll_up(now, most_days=rollups.REQUEST_DAYS)
+    waiting = rollups.pending(now)
+    rolled = _within(start, end, dt.date.min, through) if through else None
+    live_from = (waiting[1] if waiting else through or dt.date.min) + dt.timedelta(days=1)
+    return _Split(rolled, _within(start, end, live_from, dt.date.max))
+
+
+def preparing(start: dt.date, end: dt.date) -> tuple[dt.date, dt.date] | None:
+    """The days of the range whose figures are still being prepared (closed, not rolled up yet): the statistics
+    leave them out until `flask rollup` or later requests have rolled them up."""
+    waiting = rollups.pending(utcnow())
+    return _within(start, end, *waiting) if waiting else None
 
 
 def _summed(*queries: sa.Select | None) -> Counter:
@@ -128,7 +131,7 @@ def _served(split: _Split, start: dt.date, end: dt.date, venue_id: int | None, b
     if split.live:
         live: dict[int, list[int]] = {}
         for venue, subject in db.session.execute(sa.select(Redemption.venue_id, Redemption.subject_id).distinct()
-                                                 .where(*_redemptions(*split.live, venue_id))):
+                                                 .where(*in_range(*split.live, venue_id))):
             live.setdefault(venue if by_venue else 0, []).append(subject)
         for key, subjects in live.items():
             parts.setdefault(key, []).append(np.asarray(subjects, dtype=rollups.SUBJECT_IDS))
@@ -160,7 +163,7 @@ def totals(start: dt.date, end: dt.date, venue_id: int | None = None) -> Totals:
                                      .where(*_rolled(DailyAttempts, *split.rolled, venue_id))).one()
         attempts, refusals = attempts + counted[0], refusals + counted[1]
     if split.live:
-        redemptions += db.session.scalar(sa.select(sa.func.count()).where(*_redemptions(*split.live, venue_id)))
+        redemptions += db.session.scalar(sa.select(sa.func.count()).where(*in_range(*split.live, venue_id)))
         counted = db.session.execute(sa.select(sa.func.count(), _REFUSED)
                                      .where(*_attempts(*split.live, venue_id))).one()
         attempts, refusals = attempts + counted[0], refusals + counted[1]
@@ -178,7 +181,7 @@ def redemptions_by_day(start: dt.date, end: dt.date, venue_id: int | None = None
         .where(*_rolled(DailyRedemptions, *split.rolled, venue_id))
         .group_by(DailyRedemptions.measure_id, DailyRedemptions.day),
         split.live and sa.select(Redemption.measure_id, day, sa.func.count())
-        .where(*_redemptions(*split.live, venue_id)).group_by(Redemption.measure_id, day))
+        .where(*in_range(*split.live, venue_id)).group_by(Redemption.measure_id, day))
     scenario_of = dict(db.session.execute(sa.select(Measure.id, Measure.scenario)).all())
     days = [start + dt.timedelta(days=offset) for offset in range((end - start).days + 1)]
     series: dict[str, dict[dt.date, int]] = {}
@@ -197,7 +200,7 @@ def by_venue(start: dt.date, end: dt.date) -> list[VenueRow]:
         split.rolled and sa.select(DailyRedemptions.venue_id, _sum(DailyRedemptions.redemptions))
         .where(*_rolled(DailyRedemptions, *split.rolled, None)).group_by(DailyRedemptions.venue_id),
         split.live and sa.select(Redemption.venue_id, sa.func.count())
-        .where(*_redemptions(*split.live, None)).group_by(Redemption.venue_id))
+        .where(*in_range(*split.live, None)).group_by(Redemption.venue_id))
     scanned, refused = Counter(), Counter()
     for query in (split.rolled and sa.select(DailyAttempts.venue_id, _sum(DailyAttempts.attempts),
                                              _sum(DailyAttempts.refusals))
@@ -221,7 +224,7 @@ def by_measure(start: dt.date, end: dt.date, venue_id: int | None = None) -> lis
         split.rolled and sa.select(DailyRedemptions.measure_id, _sum(DailyRedemptions.redemptions))
         .where(*_rolled(DailyRedemptions, *split.rolled, venue_id)).group_by(DailyRedemptions.measure_id),
         split.live and sa.select(Redemption.measure_id, sa.func.count())
-        .where(*_redemptions(*split.live, venue_id)).group_by(Redemption.measure_id))
+        .where(*in_range(*split.live, venue_id)).group_by(Redemption.measure_id))
     measures = db.session.execute(sa.select(Measure.id, Measure.code, Measure.title, Measure.scenario)
                                   .where(Measure.id.in_([measure for measure, count in counted.items() if count])))
     rows = [MeasureRow(*measure, counted[measure.id]) for measure in measures]
@@ -249,61 +252,3 @@ def cases_by_status(now: dt.datetime) -> dict[str, list[tuple[str, int, int]]]:
         result[label] = [(status, count, int(late or 0)) for status, count, late in db.session.execute(
             sa.select(model.status, sa.func.count(), overdue).group_by(model.status).order_by(model.status))]
     return result
-
-
-EXPORT_BATCH = 2000
-# The last line of an export that failed after its first line was sent (the answer's status with it): the file itself
-# must say it is not whole, and a spreadsheet shows it as the last row.
-INCOMPLETE_LINE = "导出未完成：读取记录时出错，以上不是全部记录，请稍后重新导出\r\n"
-
-
-def export_redemptions(start: dt.date, end: dt.date, actor: str, venue_id: int | None = None) -> Iterator[str]:
-    """CSV text (UTF-8 with BOM, for Excel) of every redemption in the range, at one venue or all, personal data
-    masked, written as it is read in chunks of EXPORT_BATCH rows. Everything that can be refused is checked and the
-    query built before the first line, and the export is audited then as started (its rows are on their way to the
-    person from that moment); a failure while the rows are read ends the file with INCOMPLETE_LINE and is logged."""
-    query = _export_query(start, end, venue_id)
-    scope = {} if venue_id is None else {"venue_id": venue_id}
-    audit.record(actor, "export.redemptions", "report", None, start=start.isoformat(), end=end.isoformat(), **scope)
-    db.session.commit()
-    lines = _ended_visibly(csv_lines(EXPORT_HEADER, _redemption_rows(query)), f"{start}..{end}")
-    return iter(lambda: "".join(islice(lines, EXPORT_BATCH)), "")
-
-
-def _ended_visibly(lines: Iterator[str], what: str) -> Iterator[str]:
-    """The lines; after a failure, those already read and INCOMPLETE_LINE instead of a torn-off file."""
-    written = 0
-    try:
-        for line in lines:
-            yield line
-            written += 1
-    except Exception as failure:  # after the first line nothing can change the status: the file says it instead
-        # The class only: a driver's message could quote the rows' personal data.
-        current_app.logger.error("redemption export %s ended after %d rows: %s", what, max(written - 1, 0),
-                                 type(failure).__name__)
-        with suppress(Exception):  # the connection may have gone with the failure; the request's end discards it
-            db.session.rollback()
-        yield INCOMPLETE_LINE
-
-
-def _export_query(start: dt.date, end: dt.date, venue_id: int | None) -> sa.Select:
-    # Core rows with the time and the benefit's summary formatted by the database, in the order of ix_redemptions_at
-    # (id last, as SQLite's rowid): read in index order, never sorted.
-    return (sa.select(Redemption.id, beijing_seconds(Redemption.redeemed_at), Redemption.measure_id,
-                      Redemption.venue_id, Subject.kind, Subject.name, Subject.id_masked,
-                      Redemption.benefit["summary"].as_string())
-            .join(Subject, Redemption.subject_id == Subject.id).where(*_redemptions(start, end, venue_id))
-            .order_by(Redemption.redeemed_at, Redemption.venue_id, Redemption.subject_id, Redemption.id))
-
-
-def _redemption_rows(query: sa.Select) -> Iterator[list]:
-    # Streamed (a server-side cursor on PostgreSQL), with the few measures and venues looked up in Python: the
-    # export's cost is per row, and a province-year has millions of rows.
-    measures = {measure_id: (SCENARIOS[scenario], code, title) for measure_id, scenario, code, title in
-                db.session.execute(sa.select(Measure.id, Measure.scenario, Measure.code, Measure.title))}
-    venues = dict(db.session.execute(sa.select(Venue.id, Venue.name)).all())
-    # Per statement: Connection.execution_options would stream every later statement on the connection too.
-    rows = db.session.connection().execute(query.execution_options(yield_per=EXPORT_BATCH))
-    for (redemption_id, redeemed_at, measure_id, venue, kind, name, id_masked, summary) in rows:
-        yield [redemption_id, redeemed_at, *measures[measure_id], venues[venue], KIND_NAMES[kind],
-               mask_name(kind, name), id_masked, summary or ""]

@@ -8,12 +8,14 @@ from app.domain.measures import SCENARIOS
 from app.domain.refusals import label
 from app.domain.roles import REVIEWERS
 from app.http.auth import current_actor, login_required, no_store
+from app.http.errors import error_response
 from app.services import audit, stats
 from app.services.spreadsheets import CSV_MIMETYPE
 
 blp = Blueprint("admin_reports", __name__, url_prefix="/api/v1/admin", description="管理端：统计、导出与审计日志")
 blp.after_request(no_store)
 reviewers = login_required("admin", REVIEWERS)
+PREPARING_RETRY_AFTER_SECONDS = 30  # each request rolls up another slice of the waiting days
 
 
 @blp.route("/stats")
@@ -24,6 +26,12 @@ def statistics(days):
     """Redemptions by scenario and day, refusals by reason, cases by status with their overdue counts."""
     start, end = days["start"], days["end"]
     series = stats.redemptions_by_day(start, end)
+    waiting = stats.preparing(start, end)
+    if waiting:  # figures without those days would pass for whole ones: ask the client to come back instead
+        response = error_response(503, "service_unavailable",
+                                  f"{waiting[0]} 至 {waiting[1]} 的统计正在准备中，请稍后重试")
+        response.headers["Retry-After"] = str(PREPARING_RETRY_AFTER_SECONDS)
+        return response
     return {"start": start, "end": end,
             "redemptions": [{"scenario": scenario, "scenario_name": SCENARIOS[scenario], "total": sum(counts.values()),
                              "days": [{"date": day, "count": count} for day, count in counts.items()]}
