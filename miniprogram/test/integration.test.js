@@ -99,6 +99,7 @@ run("the mini-program against the real backend", () => {
   });
 
   test("unbinding WeChat: the next tap asks for proof again", async () => {
+    expect((await api.wechat()).bound).toBe(true);
     expect(await api.unbindWechat()).toEqual({ unbound: 1 });
     await api.logout();
     await expect(api.signInWithWechat()).rejects.toMatchObject({ code: "wechat_not_bound" });

@@ -46,6 +46,8 @@ test("长辈版 raises the root size to 20 px on every page and is kept on the p
 
 test("unbinding WeChat asks first, then unbinds, signs out and forgets the offline codes", async () => {
   wx.route("GET /me", 200, fx.me);
+  wx.route("GET /me/wechat", 200, { bound: true, bindings: [{ id: 1, bound_at: "2026-12-01T09:00:00+08:00",
+    last_used_at: "2026-12-03T09:00:00+08:00" }] });
   wx.route("DELETE /me/wechat", 200, { unbound: 1 });
   wx.route("POST /auth/logout", 204, "");
   wx.storage.set(session.OFFLINE_KEY, fx.batch(Date.now(), 3));
@@ -58,6 +60,13 @@ test("unbinding WeChat asks first, then unbinds, signs out and forgets the offli
   expect(session.token()).toBeNull();
   expect(wx.storage.has(session.OFFLINE_KEY)).toBe(false);
   expect(wx.named("reLaunch")[0].url).toBe("/pages/login/login");
+});
+
+test("首页 offers 解除微信绑定 only while a WeChat account is bound", async () => {
+  wx.route("GET /me", 200, fx.me);
+  wx.route("GET /me/wechat", 200, { bound: false, bindings: [] });
+  const home = await openPage("home");
+  expect(home.querySelector("#unbind")).toBeFalsy();
 });
 
 test("身份核对 signs in with one tap when this WeChat account is bound", async () => {

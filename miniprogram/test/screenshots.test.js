@@ -91,6 +91,7 @@ run("screenshots", () => {
       provider: { id: 2, name: "海陵岛大角湾景区" }, benefit: { summary: "门票免费" }, description: "凭身份二维码入园" }] });
     wx.route("GET /objections", 200, { items: [fx.objection] });
     wx.route("GET /complaints", 200, { items: [fx.complaint] });
+    wx.route("GET /me/wechat", 200, { bound: true, bindings: [] });
     wx.route("GET /auth/providers", 200, { login: ["dev", "wechat"], proof: ["dev"] });
     wx.route("POST /auth/login", 401, { error: { code: "wechat_not_bound", message: "请先核验一次身份" } });
   });

@@ -214,6 +214,7 @@ module.exports = {
   // The first time: a new code (each works once) with `proof`, who the citizen is by a real-name provider's fields;
   // the server binds this WeChat account to that identity and signs in, in one request.
   proveAndBind: async (proof) => signIn({ provider: "wechat", code: await wxLoginCode(), proof }),
+  wechat: () => request({ path: "/me/wechat" }),
   unbindWechat: () => request({ method: "DELETE", path: "/me/wechat" }),
   logout: async () => {
     try {

@@ -23,7 +23,7 @@ function entryView(entry) {
 }
 
 Component({
-  data: Object.assign(page.looks(), { loaded: false, error: "", me: null, entries: [], refusal: "", offers: 0 }),
+  data: Object.assign(page.looks(), { bound: false, loaded: false, error: "", me: null, entries: [], refusal: "", offers: 0 }),
   methods: {
     async onShow() {
       this.setData(page.looks());
@@ -36,6 +36,7 @@ Component({
       wx.stopPullDownRefresh();
     },
     async load() {
+      api.wechat().then((status) => this.setData({ bound: status.bound }), () => {});
       try {
         const me = await api.me();
         this.setData({
