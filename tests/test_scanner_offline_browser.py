@@ -200,6 +200,12 @@ def test_online_the_page_is_the_servers_and_signing_out_forgets_the_kept_one(pla
         with page.expect_navigation():
             page.get_by_role("button", name="登录").click()
         page.locator("#app[data-bundle-synced]").wait_for(state="attached")
+        context.set_offline(True)
+        page.goto("/scan/history")  # the other pages need the network, and say so
+        assert "需要联网" in page.locator("body").inner_text()
+        page.get_by_role("link", name="返回扫码").click()
+        page.locator("#app").wait_for(state="attached")
+        context.set_offline(False)
         with page.expect_navigation():
             page.get_by_role("button", name="退出").click()
         assert urlsplit(page.url).path == "/scan/login"

@@ -4,7 +4,7 @@
 // kept copy; the copy is only for when the server cannot be reached. Signing out forgets it.
 const CACHE = `xinyi-scan-${VERSION}`;
 const OFFLINE_PAGE = "<!doctype html><meta charset=utf-8><meta name=viewport content=width=device-width>"
-  + "<title>需要联网</title><p>需要联网：请连接网络后登录。</p>";
+  + `<title>需要联网</title><p>需要联网：这一页要连上网络才能打开。</p><p><a href="${SHELL}">返回扫码</a></p>`;
 const HASHED = /\.[0-9a-f]{8}\.[A-Za-z0-9]+$/;
 const WAIT_MS = 3000;
 const KEPT = new Set(PRECACHE.map((path) => new URL(path, self.location.origin).href));
@@ -51,8 +51,20 @@ async function page(request) {
     return (await cache.match(SHELL, { ignoreVary: true })) || answer;
   } catch (error) {
     const kept = await cache.match(SHELL, { ignoreVary: true });
-    if (kept) return kept;
-    return new Response(OFFLINE_PAGE, { status: 503, headers: { "Content-Type": "text/html; charset=utf-8" } });
+    return kept || needsNetwork();
+  }
+}
+
+function needsNetwork() {
+  return new Response(OFFLINE_PAGE, { status: 503, headers: { "Content-Type": "text/html; charset=utf-8" } });
+}
+
+// Another page of the scanner (history, sign-in): the server's, or words saying it needs the network.
+async function elsewhere(request) {
+  try {
+    return await network(request, WAIT_MS);
+  } catch (error) {
+    return needsNetwork();
   }
 }
 
@@ -72,17 +84,41 @@ async function file(request) {
   }
 }
 
+// Signing out: the venue's bundle goes too (offline-store.js keeps it; the page deletes it as well, but a page may
+// be gone before its deletion is done).
+function forgetBundle() {
+  return new Promise((resolve) => {
+    const opened = indexedDB.open("xinyi-scanner-offline");
+    opened.onupgradeneeded = () => opened.transaction.abort(); // none kept: never create it without its stores
+    opened.onsuccess = () => {
+      const db = opened.result;
+      if (!db.objectStoreNames.contains("bundle")) {
+        db.close();
+        resolve();
+        return;
+      }
+      const transaction = db.transaction("bundle", "readwrite");
+      transaction.objectStore("bundle").delete("current");
+      transaction.oncomplete = transaction.onerror = () => {
+        db.close();
+        resolve();
+      };
+    };
+    opened.onerror = () => resolve();
+  });
+}
+
 self.addEventListener("fetch", (event) => {
   const { request } = event;
   const url = new URL(request.url);
   if (url.origin !== self.location.origin) return;
   if (request.method === "POST" && url.pathname === LOGOUT) {
-    event.waitUntil(caches.open(CACHE).then((cache) => cache.delete(SHELL)));
+    event.waitUntil(Promise.all([caches.open(CACHE).then((cache) => cache.delete(SHELL)), forgetBundle()]));
     return;
   }
   if (request.method !== "GET") return;
-  if (request.mode === "navigate" && url.pathname === SHELL) {
-    event.respondWith(page(request));
+  if (request.mode === "navigate") {
+    event.respondWith(url.pathname === SHELL ? page(request) : elsewhere(request));
   } else if (KEPT.has(url.href)) {
     event.respondWith(file(request));
   }

@@ -46,7 +46,12 @@ export class Offline {
       navigator.serviceWorker.register(this.app.dataset.sw, { scope: this.app.dataset.scope }).catch(() => {});
     }
     const logout = document.querySelector("form[data-logout]");
-    if (logout) logout.addEventListener("submit", () => { store.forgetBundle(); });
+    if (logout) {
+      logout.addEventListener("submit", () => {
+        this.signedOut = true; // a sync under way must not store the bundle again
+        store.forgetBundle();
+      });
+    }
     const kept = await store.getBundle().catch(() => null); // no IndexedDB (a private window): online only
     if (kept && kept.staff === this.staff) await this.load(kept);
     window.addEventListener("online", () => this.sync());
@@ -79,6 +84,7 @@ export class Offline {
       const received = Date.now();
       if (!answer.ok || answer.redirected) return;
       const bundle = merged(previous, await answer.json());
+      if (this.signedOut) return;
       const offset = seconds(bundle.server_time) - (sent + received) / 2000;
       const stored = { staff: this.staff, bundle, offset };
       await store.putBundle(stored);
