@@ -14,7 +14,7 @@ from app.http.bodies import load, load_form
 from app.http.schemas import CredentialsSchema, PageQuerySchema
 from app.services import scanning, sessions
 from app.web.auth import page_sign_in, page_sign_out
-from app.web.scanner.access import SESSION_KEY, requires
+from app.web.scanner.access import SESSION_KEY, fetched, requires
 
 
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
@@ -53,7 +53,7 @@ def _json_body() -> dict:
     return body
 
 
-@requires()
+@fetched
 def verify():
     body = load(VerifyRequestSchema(), _json_body())
     result = scanning.verify(body["token"], g.account.id, body["device"], utcnow(), today())
@@ -61,7 +61,7 @@ def verify():
     return jsonify(verify_answer(result))
 
 
-@requires()
+@fetched
 def redeem():
     body = load(RedeemRequestSchema(), _json_body())
     if "idempotency_key" not in body:

@@ -3,12 +3,13 @@
 import { Camera } from "./camera.js";
 import { Card } from "./card.js";
 import { makeDecoder } from "./decoder.js";
+import { GlareHint } from "./glare.js";
 import { signal, unlock } from "./feedback.js";
 import { Offline, offlineNote } from "./offline.js";
 import * as outbox from "./outbox.js";
 
 const app = document.getElementById("app");
-const csrf = document.querySelector("meta[name=csrf-token]").content;
+let csrf = document.querySelector("meta[name=csrf-token]").content;
 const card = new Card(document.getElementById("card"), JSON.parse(document.getElementById("reasons").textContent));
 const video = document.getElementById("video");
 const cameraMessage = document.getElementById("camera-message");
@@ -17,14 +18,17 @@ const torchButton = document.getElementById("torch");
 const startButton = document.getElementById("start");
 const network = document.getElementById("network");
 const queue = document.getElementById("queue");
+const glare = new GlareHint(document.getElementById("glare"));
 const FRAME_EVERY_MS = 150;          // several frames a second
 const SEEN_FOR_MS = 2 * 60 * 1000;   // a code lives 60 s: the same code seen again within this is not submitted again
 const RETRY_EVERY_MS = 5000;
 const RESULT_SHOWN_MS = 12000;
+const FAULT_RETRY_MS = 3000;       // after the counter's own fault, the same code is tried again this soon
 const VERIFY_WAIT_MS = 1500;        // past this, as with no network or a 5xx, the code is decided offline
 const seen = new Map();
 let busy = false;
 let idleTimer = null;
+let halted = false;                 // the sign-in ended or the page is stale: nothing is checked until staff act
 
 function device() {
   let name = localStorage.getItem("xinyi-device");
@@ -54,12 +58,43 @@ async function post(url, body, waitMs = 0) {
   } finally {
     clearTimeout(timer);
   }
-  if (answer.redirected) {
-    window.location.assign(app.dataset.login);
-    throw new Unreachable();
+  const reply = await answer.json().catch(() => null);
+  if (answer.status >= 500 || reply === null) throw new Unreachable("server");
+  return { status: answer.status, body: reply };
+}
+
+// A new form token from the scanner page itself (the page's lasts an hour, or another sign-in replaced it).
+async function freshToken() {
+  try {
+    const page = await fetch(window.location.pathname, { cache: "no-store" });
+    if (!page.ok || page.redirected) return false;
+    const html = new DOMParser().parseFromString(await page.text(), "text/html");
+    csrf = html.querySelector("meta[name=csrf-token]").content;
+    return true;
+  } catch (error) {
+    return false;
   }
-  if (answer.status >= 500) throw new Unreachable();
-  return { status: answer.status, body: await answer.json() };
+}
+
+// An answer other than 200/201: the citizen's refusal (a reason of the server's table), or the counter's own problem.
+function problemOf(answer) {
+  const error = answer.body.error;
+  if (card.reasons[error.code]) return { refusal: error.code };
+  if (answer.status === 400 && error.fields && error.fields.token) return { refusal: "token_malformed" };
+  return { fault: answer.status === 401 ? "session" : answer.status === 400 ? "stale" : "server" };
+}
+
+// Never shown as the citizen's: an ended sign-in or a stale page stops all checking until staff act on the card;
+// after a server fault or no network the same code is tried again in a few seconds, not two minutes.
+function counterFault(kind, token) {
+  card.fault(kind, kind === "server" ? () => { seen.delete(token); verify(token); } : () => window.location.reload());
+  signal("fault");
+  if (kind === "session" || kind === "stale") {
+    halted = true;
+    return;
+  }
+  seen.set(token, Date.now() - SEEN_FOR_MS + FAULT_RETRY_MS);
+  later();
 }
 
 function later() {
@@ -67,7 +102,7 @@ function later() {
   idleTimer = setTimeout(() => card.idle(), RESULT_SHOWN_MS);
 }
 
-async function verify(token) {
+async function verify(token, again = false) {
   unlock();
   const here = await offline.confirmedHere(token);
   if (here) {
@@ -85,21 +120,26 @@ async function verify(token) {
     answer = await post(app.dataset.verify, { token, device: device() }, VERIFY_WAIT_MS);
   } catch (error) {
     if (await decideOffline(token)) return;
-    seen.delete(token); // let a later frame try again once the network is back
-    card.unreachable();
-    signal("invalid");
-    later();
+    counterFault(error.message === "server" ? "server" : "network", token);
     return;
   }
   const result = answer.body;
-  if (answer.status === 200 && result.valid) {
-    card.valid(result, (measure) => confirm(token, measure, result));
-    signal("valid");
-  } else {
-    card.invalid(answer.status === 200 ? result.reason : result.error.code, result.subject);
-    signal("invalid");
+  if (answer.status === 200) {
+    card.show(result, { onConfirm: (measure) => confirm(token, measure, result) });
+    signal(result.valid ? "valid" : "invalid");
+    later();
+    return;
   }
-  later();
+  const { refusal, fault } = problemOf(answer);
+  if (refusal) {
+    card.invalid(refusal);
+    signal("invalid");
+    later();
+  } else if (fault === "stale" && !again && (await freshToken())) {
+    verify(token, true);
+  } else {
+    counterFault(fault, token);
+  }
 }
 
 function confirmedHere(record) {
@@ -152,21 +192,26 @@ async function confirm(token, measure, verdict) {
   } else if (outcome === "queued") {
     await offline.remember(token, measure, verdict.subject);
     card.queued(measure);
-  } else {
+  } else if (card.reasons[outcome]) {
     card.invalid(outcome, verdict.subject);
     signal("invalid");
+  } else {
+    counterFault(outcome, token);
   }
   await showQueue();
   later();
 }
 
-// "done", "queued" (kept for a retry), or the refusal's code (a definite answer: removed from the outbox).
+// "done", "queued" (kept for a retry), the counter's own fault (kept too, sent once staff have signed in again or
+// reloaded), or the refusal's code (a definite answer: removed from the outbox).
 async function send(item) {
   const { idempotency_key, token, measure_id, device: name } = item;
   try {
     const answer = await post(app.dataset.redeem, { token, measure_id, idempotency_key, device: name });
+    const { refusal, fault } = answer.status === 201 ? {} : problemOf(answer);
+    if (fault) return fault;
     await outbox.remove(idempotency_key);
-    return answer.status === 201 ? "done" : answer.body.error.code;
+    return refusal || "done";
   } catch (error) {
     return "queued";
   }
@@ -195,7 +240,7 @@ function submit(text) {
   const token = text.trim();
   const now = Date.now();
   for (const [known, at] of seen) if (now - at > SEEN_FOR_MS) seen.delete(known);
-  if (!token || seen.has(token)) return;
+  if (halted || !token || seen.has(token)) return;
   seen.set(token, now);
   verify(token);
 }
@@ -204,7 +249,9 @@ async function scanLoop(decoder) {
   if (!busy && video.readyState >= 2 && video.videoWidth) {
     busy = true;
     try {
-      for (const text of await decoder.decode(video)) submit(text);
+      const { texts, glimpsed } = await decoder.decode(video);
+      glare.frame(texts.length > 0, glimpsed);
+      for (const text of texts) submit(text);
     } catch (error) {
       // a frame that cannot be read is just the next frame's turn
     } finally {
