@@ -28,7 +28,9 @@ echo "== ruff"
 echo "== mypy"
 .venv/bin/mypy
 echo "== test suite on SQLite"
-.venv/bin/python -m pytest -n auto --dist loadfile "$@"
+.venv/bin/python -m pytest -n auto --dist loadfile --cov --cov-report= "$@"
 echo "== test suite on PostgreSQL (127.0.0.1:$pg_port)"
 TEST_DATABASE_URL="postgresql+psycopg://xinyi@127.0.0.1:$pg_port/xinyi_test" \
-  .venv/bin/python -m pytest -n auto --dist loadfile -m "not nodb" "$@"
+  .venv/bin/python -m pytest -n auto --dist loadfile --cov --cov-append --cov-report= -m "not nodb" "$@"
+echo "== coverage of both passes (floor: fail_under in .coveragerc)"
+.venv/bin/coverage report

@@ -38,6 +38,15 @@ POSTGRES_URL = _worker_database(os.environ.get("TEST_DATABASE_URL"))
 TODAY = dt.date(2026, 11, 20)
 
 
+@pytest.hookimpl(tryfirst=True)  # before `-m "not nodb"` deselects
+def pytest_collection_modifyitems(items):
+    """A test that asks for no database (pure rules, formats, parsers) runs in the SQLite pass only, as if marked
+    nodb; one with a skipif of its own (the PostgreSQL-only tests) is left to decide for itself."""
+    for item in items:
+        if "database_url" not in item.fixturenames and item.get_closest_marker("skipif") is None:
+            item.add_marker(pytest.mark.nodb)
+
+
 def pytest_report_header(config):
     return f"database: {'PostgreSQL ' + POSTGRES_URL if POSTGRES_URL else 'SQLite (a migrated copy per test)'}"
 

@@ -47,7 +47,7 @@ def _credit_code(body17: str) -> str:
     (resident_id("650102", dt.date(1900, 1, 1), 1), "1900年1月1日出生"),
     (resident_id("441702", TODAY, 2), "今天出生的婴儿"),
 ])
-def test_genuine_numbers_are_accepted_whatever_the_birth_year(app, number, who):
+def test_genuine_numbers_are_accepted_whatever_the_birth_year(number, who):
     assert normalize_id_number("person", number, TODAY) == number, who
 
 
@@ -64,11 +64,11 @@ def test_genuine_numbers_are_accepted_whatever_the_birth_year(app, number, who):
     ("ABCDEFGHIJKLMNOPQR", "前17位应为数字"),
     ("", "应为18位"),
 ])
-def test_impossible_numbers_are_refused_with_the_reason(app, number, problem):
+def test_impossible_numbers_are_refused_with_the_reason(number, problem):
     assert problem in _refusal("person", number)
 
 
-def test_many_generated_numbers_and_their_altered_twins(app):
+def test_many_generated_numbers_and_their_altered_twins():
     rng = random.Random(11)
     good = [person_id(rng) for _ in range(300)]
     assert all(_accepts("person", number) for number in good)
@@ -76,7 +76,7 @@ def test_many_generated_numbers_and_their_altered_twins(app):
     assert not any(_accepts("person", number) for number in altered)
 
 
-def test_lower_case_x_and_stray_spaces_are_normalised(app):
+def test_lower_case_x_and_stray_spaces_are_normalised():
     assert normalize_id_number("person", " 110105 19491231 002x ", TODAY) == "11010519491231002X"
 
 
@@ -85,7 +85,7 @@ def test_lower_case_x_and_stray_spaces_are_normalised(app):
     _credit_code("12441700007012345"), _credit_code("51441700MJ0000001"), _credit_code("Y1441702000000001"),
     _credit_code("N2441702MF0000001"), _credit_code("A1100000MB0000001"),
 ])
-def test_credit_codes_of_every_registration_authority(app, number):
+def test_credit_codes_of_every_registration_authority(number):
     assert normalize_id_number("enterprise", number, TODAY) == number
 
 
@@ -98,11 +98,11 @@ def test_credit_codes_of_every_registration_authority(app, number):
     ("91441702MA4UXXXXI" + "1", "不允许的字符"),
     ("9111000060003734", "应为18位"),
 ])
-def test_bad_credit_codes_are_refused(app, number, problem):
+def test_bad_credit_codes_are_refused(number, problem):
     assert problem in _refusal("enterprise", number)
 
 
-def test_generated_credit_codes_are_accepted(app):
+def test_generated_credit_codes_are_accepted():
     rng = random.Random(12)
     assert all(_accepts("enterprise", enterprise_code(rng)) for _ in range(100))
 
