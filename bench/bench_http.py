@@ -123,6 +123,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--rounds", type=int, default=1,
                         help="measure every endpoint this many times, interleaved, and keep each one's median "
                              "requests/s, to damp a noisy machine (default 1)")
+    parser.add_argument("--profile", metavar="FILE",
+                        help="record verify's measured load with py-spy (every gunicorn worker) into FILE as "
+                             "collapsed stacks; `python -m bench.profile_layers FILE` sums them by layer")
     parser.add_argument("--database-url", help="an empty database to serve from, e.g. a local PostgreSQL "
                                                "(default: a temporary SQLite file)")
     return parser.parse_args(argv)
@@ -223,8 +226,15 @@ def load(wrk: str, case: Case, base_url: str, args: argparse.Namespace, director
     if args.warmup:
         subprocess.run(wrk_command(wrk, case, base_url, args.warmup, args, directory, bound_rps), check=True,
                        capture_output=True)
+    profiler = None
+    if args.profile and case.path == "/api/v1/scan/verify":  # every worker, for the measured seconds
+        profiler = subprocess.Popen([str(VENV_BIN / "py-spy"), "record", "--pid", str(args.server_pid),
+                                     "--subprocesses", "--nonblocking", "--format", "raw", "--duration",
+                                     str(args.duration), "--output", args.profile], stdout=subprocess.DEVNULL)
     run = subprocess.run(wrk_command(wrk, case, base_url, args.duration, args, directory, bound_rps), check=True,
                          capture_output=True, text=True)
+    if profiler is not None:
+        profiler.wait()
     return parse_wrk(case, run.stdout)
 
 
@@ -418,6 +428,7 @@ def main(argv: list[str] | None = None) -> None:
         app = "bench.floor_app:app" if args.floor else "wsgi:create_app()"
         with gunicorn(env, directory / "gunicorn.log", app) as server:
             wait_until_up(base_url, server)
+            args.server_pid = server.pid
             todo = cases(log_in_all(base_url), base_url, args.floor)
             for case in todo:
                 check(case, base_url)
