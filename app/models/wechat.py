@@ -5,10 +5,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db.types import Timestamp
-from app.extensions import db
+from app.extensions import Model
 
 
-class WechatBinding(db.Model):
+class WechatBinding(Model):
     """One WeChat account (its openid under the ID hash key) and the subject it signs in as; a subject may have
     several (an enterprise's representatives), an account one subject."""
 

@@ -1,10 +1,11 @@
 """One-tap sign-in with WeChat (the `wechat` provider): a WeChat account, known by its openid's keyed hash, is bound
 to a subject once the citizen proves who they are through a real-name provider; later sign-ins need only the code."""
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
 
 from app.domain.identity import id_hash
@@ -98,7 +99,8 @@ def bindings(subject_id: int) -> list[WechatBinding]:
 def unbind(subject_id: int) -> int:
     """解除微信绑定: no WeChat account signs in as this subject any more (audited); how many were bound. Sessions
     already open stay (退出其他设备 ends them)."""
-    ended = db.session.execute(sa.delete(WechatBinding).where(WechatBinding.subject_id == subject_id)).rowcount
+    deleted = sa.delete(WechatBinding).where(WechatBinding.subject_id == subject_id)
+    ended = cast(CursorResult[Any], db.session.execute(deleted)).rowcount  # a DELETE's result is a CursorResult
     if ended:
         audit.record(citizen_actor(subject_id), "wechat.unbind", "subject", subject_id, bindings=ended)
     db.session.commit()
