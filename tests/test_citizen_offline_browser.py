@@ -80,6 +80,8 @@ def test_reloaded_offline_the_page_shows_and_rotates_codes_the_server_verifies(p
     _ready_offline(phone)
     online_token = shown_token(phone)
     phone.context.set_offline(True)
+    errors = []
+    phone.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
     phone.reload()  # the browser's own error page without the service worker
     phone.locator("#qr").wait_for(state="visible")
     assert phone.evaluate("document.documentElement.classList.contains('elder')") is elder
@@ -96,6 +98,11 @@ def test_reloaded_offline_the_page_shows_and_rotates_codes_the_server_verifies(p
     assert second != first and _verify(live, second)["valid"] is True
     snap(phone, SHOTS, "code-offline-elder" if elder else "code-offline")
     no_serious_violations(phone)
+    assert errors == []  # nothing asked of a network that is not there
+    with phone.expect_navigation():
+        phone.get_by_role("button", name="长辈版").click()  # a form sent offline
+    phone.get_by_role("heading", level=1, name="需要联网").wait_for(state="visible")
+    phone.go_back()
 
     # Three minutes later, still offline, the page opened again: the code of that window, signed by the server.
     _move_clock(phone, 180)

@@ -54,3 +54,13 @@ def test_the_workers_cache_is_named_by_what_it_keeps(client, app, monkeypatch):
     monkeypatch.setattr("app.web.citizen.offline.SHELL_FILES", (("citizen.static", "citizen.css"),))
     after = re.search(r'const CACHE = "([^"]+)"', client.get("/m/sw.js").get_data(as_text=True)).group(1)
     assert after != before
+
+
+def test_the_code_page_names_a_manifest_that_opens_on_it_with_icons_served_here(client, catalogue):
+    _sign_in(client, list_identity(identity(154, name="钟离守"), today()))
+    address = re.search(r'<link rel="manifest" href="([^"]+)"', client.get("/m/code").get_data(as_text=True)).group(1)
+    manifest = client.get(address).get_json()
+    assert manifest["start_url"] == "/m/code" and manifest["scope"] == "/m/" and manifest["display"] == "standalone"
+    for icon in manifest["icons"]:
+        image = client.get(icon["src"])
+        assert image.status_code == 200 and image.mimetype == "image/png", icon

@@ -120,6 +120,10 @@ function tick() {
 
 async function fetchCode() {
   if (signedOut || fetching) return;
+  if (!navigator.onLine) { // no network at all: the batch's codes, and no failed request for every second
+    nextFetch = Date.now() + RETRY_AFTER_MS;
+    return;
+  }
   fetching = true;
   try {
     const answer = await fetch(root.dataset.fresh, { cache: "no-store", headers: { Accept: "application/json" } });
@@ -179,7 +183,7 @@ async function refreshBatch() {
 }
 
 async function checkRedeemed() {
-  if (!shown || paused || signedOut) return;
+  if (!shown || paused || signedOut || !navigator.onLine) return;
   try {
     const answer = await fetch(root.dataset.status, {
       method: "POST", cache: "no-store",

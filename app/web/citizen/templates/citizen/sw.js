@@ -35,10 +35,10 @@ async function offlinePage(url) {
 self.addEventListener("fetch", (event) => {
   const { request } = event;
   const url = new URL(request.url);
-  if (request.method !== "GET" || url.origin !== self.location.origin) return;
-  if (request.mode === "navigate") {
+  if (url.origin !== self.location.origin) return;
+  if (request.mode === "navigate") { // a form sent offline (the 长辈版 switch) too: "需要联网", not the browser's error
     event.respondWith(fetch(request).catch(() => offlinePage(url)));
-  } else if (FILES.has(url.href)) {
+  } else if (request.method === "GET" && FILES.has(url.href)) {
     // A hashed name never changes its content: the kept copy is the file.
     event.respondWith(caches.match(request, { ignoreVary: true }).then((kept) => kept || fetch(request)));
   }
