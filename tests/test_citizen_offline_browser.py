@@ -117,7 +117,7 @@ def test_a_batch_used_up_says_so_in_words_and_shows_no_code(phone, citizen):
     sign_in(phone, citizen)
     _ready_offline(phone)
     phone.context.set_offline(True)
-    _move_clock(phone, 12 * 3600 + 60)  # the batch covers 12 hours
+    _move_clock(phone, 13 * 3600 + 60)  # the batch covers 13 hours
     phone.reload()
     words = phone.get_by_role("heading", name="离线码已用完，请联网后刷新")
     words.wait_for(state="visible")

@@ -15,7 +15,7 @@ def test_the_batch_covers_the_hours_ahead_in_consecutive_windows_for_the_citizen
     assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
     batch = response.get_json()
     windows = [(code["not_before"], code["expires_at"]) for code in batch["codes"]]
-    assert windows[-1][1] == batch["valid_until"] and windows[-1][1] - windows[0][0] == 12 * 3600
+    assert windows[-1][1] == batch["valid_until"] and windows[-1][1] - windows[0][0] == 13 * 3600
     assert all(end == start for (_, end), (start, _) in zip(windows, windows[1:], strict=False))
     assert abs(batch["server_time"] / 1000 - windows[0][0]) < 5 and batch["who"] == "钟*守"
     parsed = codes.parse(batch["codes"][7]["token"])

@@ -5,7 +5,6 @@ import json
 
 from flask import current_app, g, jsonify, make_response, render_template, request, url_for
 
-from app.domain.codes import DEFAULT_BATCH_HOURS
 from app.domain.dates import today, utcnow
 from app.domain.identity import mask_name
 from app.errors import Forbidden
@@ -13,6 +12,9 @@ from app.services import citizens
 from app.services.subjects import get_subject
 from app.web.citizen.access import fetched
 
+# A batch covers 13 hours: at least 12 after the phone was last online, whatever a visit within 10 minutes of the last
+# fetch skipped (code.js).
+BATCH_HOURS = 13
 # What the shell pages load, by static endpoint: precached under their hashed names, so the worker of one deployment
 # always serves the files of that deployment.
 SHELL_FILES = (("citizen.static", "citizen.css"), ("citizen.static", "icons.svg"), ("citizen.static", "code.js"),
@@ -29,7 +31,7 @@ def code_batch():
     masked name the page shows above them and the server's clock, so a phone whose clock is wrong picks the right
     window. The same refusal as `fresh_code` when the citizen may not use incentives."""
     try:
-        issued, valid_until = citizens.issue_codes(g.session.subject_id, DEFAULT_BATCH_HOURS, today(), utcnow())
+        issued, valid_until = citizens.issue_codes(g.session.subject_id, BATCH_HOURS, today(), utcnow())
     except Forbidden as refused:
         return jsonify(refusal=refused.code, message=refused.message), 403
     subject = get_subject(g.session.subject_id)

@@ -17,7 +17,7 @@ const csrf = document.querySelector("meta[name=csrf-token]").content;
 const STATUS_EVERY_MS = 2000;
 const RETRY_AFTER_MS = 10_000; // a fresh code that could not be fetched is asked for again after this
 const VISIT_REFRESH_MS = 10 * 60_000; // a visit fetches a new batch unless this one is this recent
-const LOW_MS = 11 * 3600_000; // the batch is renewed (online) once it covers less than this
+const LOW_MS = 12 * 3600_000; // the batch (13 hours) is renewed online once it covers less than this
 const [{ qrcode }, store] = await Promise.all([import(root.dataset.encoder), import(root.dataset.store)]);
 
 // The online code: from the page's HTML first, then from `fresh`. `until` is by this phone's clock.
