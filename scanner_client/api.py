@@ -77,22 +77,26 @@ class StaffApi:
         return self._credentials
 
     def verify(self, token: str, device: str = "", timeout: float | None = None) -> dict[str, Any]:
-        return self._call("POST", "/api/v1/scan/verify", json={"token": token, "device": device},
-                          timeout=timeout or self.timeout).json()
+        answer: dict[str, Any] = self._call("POST", "/api/v1/scan/verify", json={"token": token, "device": device},
+                                            timeout=timeout or self.timeout).json()
+        return answer
 
     def redeem(self, token: str, measure_id: int, idempotency_key: str, device: str = "") -> dict[str, Any]:
-        return self._call("POST", "/api/v1/scan/redeem", json={
+        redemption: dict[str, Any] = self._call("POST", "/api/v1/scan/redeem", json={
             "token": token, "measure_id": measure_id, "idempotency_key": idempotency_key, "device": device,
         }).json()["redemption"]
+        return redemption
 
     def history(self, page: int = 1) -> dict[str, Any]:
         """This venue's recent attempts, newest first: {"items": [...], "next": page number or None}."""
-        return self._call("GET", "/api/v1/scan/history", params={"page": page}).json()
+        answer: dict[str, Any] = self._call("GET", "/api/v1/scan/history", params={"page": page}).json()
+        return answer
 
     def bundle(self, since: Any = None) -> dict[str, Any]:
         """The counter bundle: whole, or the changes since a version this counter holds."""
         params = {"since": since} if since is not None else {}
-        return self._call("GET", "/api/v1/scan/bundle", params=params).json()
+        answer: dict[str, Any] = self._call("GET", "/api/v1/scan/bundle", params=params).json()
+        return answer
 
     def upload_offline(self, items: list[dict[str, Any]]) -> dict[str, str]:
         """Decisions made offline, sent once or again (idempotent per key): idempotency key → the server's outcome."""

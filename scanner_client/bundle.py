@@ -16,6 +16,7 @@ import json
 import os
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -115,7 +116,7 @@ class Bundle:
     def stale(self, clock: float | None = None) -> bool:
         return self.age(clock) > self.max_age
 
-    def decide(self, token: str, used, clock: float | None = None) -> Verdict:
+    def decide(self, token: str, used: Callable[[str], bool], clock: float | None = None) -> Verdict:
         """The offline decision on a token; CannotDecide when the bundle is too old to vouch for anything."""
         if self.stale(clock):
             raise CannotDecide("bundle older than its max_age_seconds")
@@ -153,7 +154,8 @@ def load(path: str) -> Bundle | None:
 def stored_answer(path: str) -> dict[str, Any] | None:
     try:
         with open(path, encoding="utf-8") as file:
-            return json.load(file)["bundle"]
+            answer: dict[str, Any] = json.load(file)["bundle"]
+            return answer
     except (OSError, ValueError, KeyError, TypeError):
         return None
 

@@ -4,6 +4,7 @@ import json
 import os
 import platform
 import uuid
+from typing import Any
 
 CONFIG_NAME = "xinyi-scanner.json"
 DEVICE_MAX = 80  # the server's limit
@@ -14,7 +15,7 @@ def config_path(outbox: str) -> str:
     return os.path.join(os.path.dirname(os.path.abspath(outbox)), CONFIG_NAME)
 
 
-def load(path: str) -> dict:
+def load(path: str) -> dict[str, Any]:
     try:
         with open(path, encoding="utf-8") as file:
             data = json.load(file)
@@ -23,7 +24,7 @@ def load(path: str) -> dict:
     return data if isinstance(data, dict) else {}
 
 
-def save(path: str, data: dict) -> None:
+def save(path: str, data: dict[str, Any]) -> None:
     """Written whole to a temporary file first, so a crash never leaves half a file."""
     temporary = f"{path}.{os.getpid()}.tmp"
     with open(temporary, "w", encoding="utf-8") as file:

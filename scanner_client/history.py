@@ -49,7 +49,7 @@ def _subject(item: dict[str, Any]) -> str:
     subject = item.get("subject")
     if not isinstance(subject, dict):
         return ""
-    kind = KINDS.get(subject.get("kind"), "")
+    kind = KINDS.get(str(subject.get("kind")), "")
     return f"{subject.get('name_masked', '')}（{kind}）" if kind else str(subject.get("name_masked", ""))
 
 
@@ -63,7 +63,7 @@ def row(item: dict[str, Any]) -> dict[str, str]:
     """One attempt as the history table shows it, keyed by the names in COLUMNS."""
     return {
         "at": beijing_time(item.get("at")),
-        "action": ACTIONS.get(item.get("action"), str(item.get("action") or "")),
+        "action": ACTIONS.get(str(item.get("action")), str(item.get("action") or "")),
         "result": _result(item),
         "subject": _subject(item),
         "measure": _measure(item),

@@ -94,7 +94,8 @@ class Outbox:
 
     def pending_count(self) -> int:
         with self._lock:
-            return self.db.execute("SELECT count(*) FROM confirmations WHERE state = 'pending'").fetchone()[0]
+            count: int = self.db.execute("SELECT count(*) FROM confirmations WHERE state = 'pending'").fetchone()[0]
+        return count
 
     def send(self, api: StaffApi, key: str, device: str = "") -> Outcome:
         """Try one confirmation now; a network failure leaves it pending for the next flush."""
@@ -146,10 +147,11 @@ class Outbox:
     def redeemed_here(self, token_key: str, token: str) -> bool:
         """Whether this device already redeemed the code: offline, or online (a confirmation not refused)."""
         with self._lock:
-            return self.db.execute(
+            found: int = self.db.execute(
                 "SELECT EXISTS (SELECT 1 FROM offline_items WHERE token_key = ? AND action = 'redeem' AND valid) "
                 "OR EXISTS (SELECT 1 FROM confirmations WHERE token = ? AND state != 'refused')",
-                (token_key, token)).fetchone()[0] == 1
+                (token_key, token)).fetchone()[0]
+        return found == 1
 
     def offline_pending(self, username: str | None = None, limit: int = UPLOAD_BATCH) -> list[OfflineItem]:
         """The oldest offline decisions not yet uploaded (of one staff account, when given)."""
@@ -159,13 +161,15 @@ class Outbox:
                 "SELECT idempotency_key, token, action, measure_id, decided_at, device, valid, reason "
                 f"FROM offline_items WHERE state = 'pending' {where} ORDER BY created_at, rowid LIMIT ?",
                 (*params, limit)).fetchall()
-        return [OfflineItem(*row[:6], bool(row[6]), row[7]) for row in rows]
+        return [OfflineItem(key, token, action, measure_id, decided_at, device, bool(valid), reason)
+                for key, token, action, measure_id, decided_at, device, valid, reason in rows]
 
     def offline_pending_count(self, username: str | None = None) -> int:
         where, params = ("AND username = ?", (username,)) if username is not None else ("", ())
         with self._lock:
-            return self.db.execute(f"SELECT count(*) FROM offline_items WHERE state = 'pending' {where}",
-                                   params).fetchone()[0]
+            count: int = self.db.execute(f"SELECT count(*) FROM offline_items WHERE state = 'pending' {where}",
+                                         params).fetchone()[0]
+        return count
 
     def offline_uploaded(self, outcomes: dict[str, str]) -> None:
         """Mark items the server answered, with its outcome for each (idempotency key → outcome)."""

@@ -28,11 +28,11 @@ def refresh_bundle(api: StaffApi, path: str) -> tuple[bundles.Bundle, bool]:
     return bundles.save(path, bundles.merged(previous, answer), offset, meta), not answer.get("full", True)
 
 
-def upload(api: StaffApi, outbox: Outbox) -> Counter:
+def upload(api: StaffApi, outbox: Outbox) -> Counter[str]:
     """Every offline decision of the signed-in account, oldest first, in batches; the server's outcomes counted.
 
     Re-sending after a lost answer changes nothing on the server (each item has its idempotency key)."""
-    outcomes: Counter = Counter()
+    outcomes: Counter[str] = Counter()
     while items := outbox.offline_pending(api.username):
         answered = api.upload_offline([item.as_json() for item in items])
         if not answered:
