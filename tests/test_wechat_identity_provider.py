@@ -1,5 +1,6 @@
 """The `wechat` identity provider (the mini-program's one-tap sign-in), against a real HTTP stand-in for WeChat's
 code2session on loopback: binding once after a real-name proof, one tap after, WeChat's refusals, unbinding."""
+import datetime as dt
 import logging
 import subprocess
 import sys
@@ -13,7 +14,7 @@ from app.config import ConfigError, ProductionConfig
 from app.domain.dates import utcnow
 from app.extensions import db
 from app.models import AuditEvent, WechatBinding
-from app.services import wechat
+from app.services import accounts, wechat
 from tests.helpers import citizen_pages, identity, list_identity, login, page_csrf, race
 from tests.test_production_config import GOOD
 from tests.wechat_standin import APPID, SECRET, WechatStandIn, openid_of
@@ -276,3 +277,33 @@ def test_the_stand_in_runs_as_a_program_and_prints_its_address():
         finally:
             process.terminate()
         assert process.wait(timeout=5) == 0
+
+
+def test_one_tap_stops_a_quarter_after_the_last_proof_and_a_new_proof_restarts_it(client, catalogue, today, stand_in):
+    who = list_identity(PERSON, today)
+    assert _login(client, "huang:1", proof=who.login_body()).status_code == 200
+    [binding] = _bindings()
+    binding.proved_at -= dt.timedelta(seconds=current_app.config["CITIZEN_TOKEN_LIFETIME_SECONDS"] + 60)
+    db.session.commit()
+
+    lapsed = _login(client, "huang:2")
+    assert _error(lapsed) == (401, "wechat_not_bound")  # the client shows its proof form, with these words
+    assert "三个月" in lapsed.get_json()["error"]["message"]
+
+    assert _login(client, "huang:3", proof=who.login_body()).status_code == 200
+    assert _login(client, "huang:4").status_code == 200
+    assert len(_bindings()) == 1 and len(_audit("wechat.bind")) == 1
+
+
+def test_the_office_ending_a_subjects_sessions_ends_its_one_tap_too(client, catalogue, today, stand_in):
+    who = list_identity(PERSON, today)
+    assert _login(client, "huang:1", proof=who.login_body()).status_code == 200
+    accounts.create_account("office", "office-api-pass", "admin", "test")
+    token = client.post("/api/v1/admin/login", json={"username": "office", "password": "office-api-pass"})
+    admin = {"Authorization": f"Bearer {token.get_json()['access_token']}"}
+    ended = client.post(f"/api/v1/admin/subjects/{who.subject().id}/sessions/revoke", headers=admin)
+    assert ended.status_code == 200 and ended.get_json()["ended"] == 1
+    assert _bindings() == []
+    assert _error(_login(client, "huang:2")) == (401, "wechat_not_bound")  # a lost phone cannot tap in again
+    [event] = _audit("subject.end_sessions")
+    assert event.details == {"ended": 1, "wechat_unbound": 1}

@@ -18,4 +18,7 @@ class WechatBinding(Model):
     openid_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     subject_id: Mapped[int] = mapped_column(sa.ForeignKey("subjects.id"), index=True)
     bound_at: Mapped[dt.datetime] = mapped_column(Timestamp)
+    # The last real-name proof behind this binding: one-tap sign-ins stop when it is older than a citizen session's
+    # absolute lifetime, as every other sign-in proves the identity again each quarter.
+    proved_at: Mapped[dt.datetime] = mapped_column(Timestamp)
     last_used_at: Mapped[dt.datetime] = mapped_column(Timestamp)

@@ -15,7 +15,7 @@ from app.domain.signins import DISABLED, ENDED_WORDS, EXPIRED
 from app.errors import DomainError, Forbidden, NotFound
 from app.extensions import db
 from app.logs import log_event
-from app.models import AccessToken, Account, Subject
+from app.models import AccessToken, Account, Subject, WechatBinding
 from app.services import audit
 
 # Refreshing last_used_at on every request would turn each read into a write; a minute's precision is enough.
@@ -152,12 +152,14 @@ def end_other_sessions(session: Session, now: dt.datetime) -> int:
 
 
 def end_subject_sessions(subject_id: int, by: str, now: dt.datetime) -> int:
-    """The credit office ends every live session of a subject (a lost phone, a misuse), audited; how many ended."""
+    """The credit office ends every live session of a subject (a lost phone, a misuse) and its WeChat one-tap
+    bindings, which would sign the lost phone in again; audited; how many sessions ended."""
     if db.session.get(Subject, subject_id) is None:
         raise NotFound("subject_not_found", "主体不存在")
     ended = db.session.execute(sa.update(AccessToken).where(_live_citizen_sessions(subject_id, now))
                                .values(revoked_at=now, ended_by="admin")).rowcount
-    audit.record(by, "subject.end_sessions", "subject", subject_id, ended=ended)
+    unbound = db.session.execute(sa.delete(WechatBinding).where(WechatBinding.subject_id == subject_id)).rowcount
+    audit.record(by, "subject.end_sessions", "subject", subject_id, ended=ended, wechat_unbound=unbound)
     db.session.commit()
     return ended
 

@@ -18,6 +18,7 @@ from app.services.identity_providers import PROVIDERS, proven_subject
 from app.services.wechat_client import PROVIDER, enabled, openid_for
 
 NOT_BOUND = "首次使用微信一键登录，请先核验一次身份（之后打开小程序即可一键登录）"
+PROOF_LAPSED = "距上次核验身份已超过三个月，请再核验一次身份（之后仍可一键登录）"
 BOUND_TO_OTHER = "这个微信已绑定其他身份。如需改绑，请先用原身份登录，在首页解除微信绑定"
 
 
@@ -50,8 +51,9 @@ def _bind(key: str, binding: WechatBinding | None, subject: Subject, now: dt.dat
     if binding is not None:
         if binding.subject_id != subject.id:
             raise Conflict("wechat_bound_to_other", BOUND_TO_OTHER)
+        binding.proved_at = now
         return binding
-    binding = WechatBinding(openid_hash=key, subject_id=subject.id, bound_at=now, last_used_at=now)
+    binding = WechatBinding(openid_hash=key, subject_id=subject.id, bound_at=now, proved_at=now, last_used_at=now)
     db.session.add(binding)
     try:
         db.session.flush()
@@ -73,6 +75,9 @@ def login(payload: dict[str, Any], now: dt.datetime, device: str | None = None) 
         if binding is None:
             # Words a citizen may read; which providers may prove it, the client asks GET /auth/providers.
             raise DomainError("wechat_not_bound", NOT_BOUND, status=401, fields={"proof": "请先完成一次实名核验"})
+        if now - binding.proved_at > dt.timedelta(seconds=current_app.config["CITIZEN_TOKEN_LIFETIME_SECONDS"]):
+            # Same code as a first sign-in: the client shows the same proof form, with these words.
+            raise DomainError("wechat_not_bound", PROOF_LAPSED, status=401, fields={"proof": "请再完成一次实名核验"})
         subject = db.session.get_one(Subject, binding.subject_id)
     else:
         subject = proven_subject(proof.get("provider"), proof, now)

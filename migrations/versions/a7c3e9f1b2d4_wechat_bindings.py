@@ -22,6 +22,7 @@ def upgrade():
     sa.Column('openid_hash', sa.String(length=64), nullable=False),
     sa.Column('subject_id', sa.Integer(), nullable=False),
     sa.Column('bound_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('proved_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('last_used_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['subject_id'], ['subjects.id'], name=op.f('fk_wechat_bindings_subject_id_subjects')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_wechat_bindings')),

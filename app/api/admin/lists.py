@@ -103,7 +103,8 @@ def repair(body, subject_id, record_id):
 @administrators
 @blp.response(200, SessionsEndedSchema)
 def end_sessions(subject_id):
-    """End every live session of the subject at once (a lost phone, a misuse): each device must sign in again."""
+    """End every live session of the subject at once (a lost phone, a misuse): each device must sign in again, and a
+    WeChat account bound for one-tap sign-in must prove the identity again."""
     return {"ended": sessions.end_subject_sessions(subject_id, current_actor(), utcnow())}
 
 

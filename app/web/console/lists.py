@@ -50,7 +50,8 @@ def revoke_entry(subject_id, entry_id):
 def end_sessions(subject_id):
     """A lost phone or a misuse: every device signed in as this subject is signed out at once (audited)."""
     ended = sessions.end_subject_sessions(subject_id, current_actor(), utcnow())
-    flash(f"已结束该主体的 {ended} 个登录，每台设备都须重新登录" if ended else "该主体没有登录中的设备", "ok")
+    flash(f"已结束该主体的 {ended} 个登录，每台设备都须重新登录（微信一键登录须重新核验身份）" if ended
+          else "该主体没有登录中的设备（微信一键登录须重新核验身份）", "ok")
     return _back_to_subject(subject_id)
 
 
