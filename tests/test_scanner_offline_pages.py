@@ -19,7 +19,8 @@ def counter(catalogue):
 
 
 def test_the_bundle_is_the_staff_apis_for_a_signed_in_counter_only(client, counter):
-    assert client.get("/scan/bundle").status_code == 302  # to sign in
+    signed_out = client.get("/scan/bundle")
+    assert signed_out.status_code == 401 and signed_out.get_json()["error"]["code"] == "session_expired"
     _sign_in(client)
     page = client.get("/scan/bundle")
     api = client.get("/api/v1/scan/bundle", headers={"Authorization": "Bearer " + client.post(
@@ -50,6 +51,7 @@ def test_an_offline_upload_is_reconciled_once(client, counter, measure_id):
     incomplete = client.post("/scan/offline", json={"items": [item | {"measure_id": None}]}, headers=headers)
     assert incomplete.status_code == 422 and incomplete.get_json()["error"]["code"] == "offline_item_incomplete"
     assert client.post("/scan/offline", json=[], headers=headers).status_code == 400
+    assert client.post("/scan/offline", json={"items": [item]}).status_code == 400  # no form token
 
 
 def test_the_service_worker_keeps_the_shell_scripts_and_decoder(client):

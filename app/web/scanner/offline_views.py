@@ -14,7 +14,7 @@ from app.http.bodies import load
 from app.services import bundle as bundles
 from app.services import offline
 from app.web.assets import HASHED
-from app.web.scanner.access import requires
+from app.web.scanner.access import fetched
 
 STATIC = Path(__file__).parent / "static"
 WORKER_SOURCE = STATIC / "js" / "offline-sw.js"
@@ -23,14 +23,14 @@ FILES = ("scanner.css", "manifest.webmanifest", "icon-192.png", "vendor/zxing-wa
 MODULE_FOLDERS = ("js", "vendor/zxing-wasm/es", "vendor/noble-ed25519")
 
 
-@requires()
+@fetched
 def scan_bundle():
     """This counter's bundle (a delta with ?since=VERSION), as GET /api/v1/scan/bundle answers it."""
     since = load(BundleQuerySchema(), request.args.to_dict())["since"]
     return BundleSchema().dump(bundles.bundle(g.account.id, utcnow(), since))
 
 
-@requires()
+@fetched
 def scan_offline():
     """What this page decided offline, reconciled as POST /api/v1/scan/offline does it."""
     body = request.get_json(silent=True)
