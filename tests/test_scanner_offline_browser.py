@@ -246,3 +246,32 @@ def test_a_server_that_fails_or_says_nothing_is_decided_offline(playwright, live
     finally:
         context.close()
         browser.close()
+
+
+def test_a_bundle_older_than_its_max_age_decides_nothing(playwright, live):
+    listed = list_identity(identity(145, name="郑过期"), today(), grade="A")
+    token = citizens.issue_code(listed.subject().id, today(), utcnow()).token
+    browser, context, page = scanner(playwright, live, "web_bus")
+    try:
+        context.set_offline(True)
+        page.evaluate("""() => new Promise((resolve) => {
+            const opened = indexedDB.open("xinyi-scanner-offline");
+            opened.onsuccess = () => {
+              const store = opened.result.transaction("bundle", "readwrite").objectStore("bundle");
+              const read = store.get("current");
+              read.onsuccess = () => {
+                const kept = read.result;
+                kept.bundle.server_time = new Date(Date.now() - 2 * 86400 * 1000).toISOString();
+                store.put(kept, "current").onsuccess = () => resolve();
+              };
+            };
+          })""")  # synced two days ago, by the bundle's clock
+        page.reload()
+        page.locator("#app[data-bundle-version]").wait_for(state="attached")
+        typed(page, token)
+        page.get_by_text("离线数据已过期，不能离线核验：请联网同步。").wait_for()
+        assert page.locator("#card").get_attribute("class") == "decision unreachable"
+        assert page.locator("#queue").is_hidden()  # nothing decided, nothing to upload
+    finally:
+        context.close()
+        browser.close()

@@ -121,6 +121,7 @@ async function verify(token, again = false) {
   } catch (error) {
     if (await decideOffline(token)) return;
     counterFault(error.message === "server" ? "server" : "network", token);
+    if (offline.outdated()) card.detail.textContent = "离线数据已过期，不能离线核验：请联网同步。这不是对方的问题。";
     return;
   }
   const result = answer.body;

@@ -66,6 +66,7 @@ export class Offline {
       const denied = new Map();
       for (const group of stored.bundle.deny) for (const tag of group.tags) denied.set(tag, group.reason);
       this.ready = { ...stored, keys, denied, serverTime: seconds(stored.bundle.server_time) };
+      this.app.dataset.bundleVersion = String(stored.bundle.version);
     } catch (error) {
       this.ready = null; // a browser without Ed25519 in WebCrypto decides online only
     }
@@ -100,6 +101,11 @@ export class Offline {
     return Math.max(Date.now() / 1000 + this.ready.offset, this.ready.serverTime);
   }
 
+  // A bundle is kept but older than max_age_seconds: nothing is decided with it until the counter syncs.
+  outdated() {
+    return Boolean(this.ready) && this.now() - this.ready.serverTime > this.ready.bundle.max_age_seconds;
+  }
+
   ageMinutes() {
     return Math.floor((this.now() - this.ready.serverTime) / 60);
   }
@@ -107,7 +113,7 @@ export class Offline {
   // The offline verdict ({valid, reason, subject, measures, offline: {minutes}}), queued before it is shown; null when
   // there is no usable bundle (none, too old, or not holding the code's day): then nothing can be decided here.
   async decide(token) {
-    if (!this.ready || this.now() - this.ready.serverTime > this.ready.bundle.max_age_seconds) return null;
+    if (!this.ready || this.outdated()) return null;
     const { bundle, keys, denied } = this.ready;
     const used = async (key) => Boolean(await store.confirmed(key));
     let verdict;
