@@ -127,6 +127,7 @@ class BaseConfig:
     OBJECTIONS_PER_DAY = int(os.environ.get("OBJECTIONS_PER_DAY", 10))
     COMPLAINTS_PER_DAY = int(os.environ.get("COMPLAINTS_PER_DAY", 10))
     EVIDENCE_BYTES_PER_DAY = int(os.environ.get("EVIDENCE_BYTES_PER_DAY", 50 * 1024 * 1024))
+    CODE_BATCHES_PER_DAY = int(os.environ.get("CODE_BATCHES_PER_DAY", 60))
     IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", 200_000))
 
     LISTING_VALIDITY_YEARS = 2

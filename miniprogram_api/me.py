@@ -128,9 +128,11 @@ def qrcode_png():
 @citizen_only
 @blp.arguments(CodesQuerySchema, location="query", as_kwargs=True)
 @blp.response(200, CodesSchema)
+@blp.alt_response(429, response="TooManyRequests")  # quota_code_batches
 def codes(hours):
     """A new batch of codes for the next `hours`, one per consecutive window, for the phone to show when it is
-    offline; the same refusals as /me/qrcode."""
+    offline; the same refusals as /me/qrcode, and 429 quota_code_batches past CODE_BATCHES_PER_DAY batches a Beijing
+    day (the codes the phone holds stay usable)."""
     return jsonify(codes_answer(*citizens.issue_codes(g.session.subject_id, hours, today(), utcnow())))
 
 

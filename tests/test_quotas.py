@@ -17,7 +17,7 @@ from app.domain.dates import utcnow
 from app.errors import DomainError
 from app.extensions import db
 from app.models import Complaint, Evidence, ImportBatch, ListEntry, Objection
-from app.services import accounts, complaints, imports, objections
+from app.services import accounts, citizens, complaints, imports, objections
 from tests.helpers import citizen_pages, console_login, identity, list_identity, login, page_csrf
 
 PASSWORD = "quota-pass"
@@ -245,3 +245,19 @@ def test_a_csv_cell_too_long_to_parse_refuses_the_file_not_the_server(catalogue,
     with pytest.raises(imports.FileRefused) as refused:
         imports.import_list("long.csv", data, "test", today)
     assert refused.value.code == "bad_file"
+
+
+def test_offline_code_batches_have_a_daily_count_and_the_next_day_is_new(app, client, citizen, today):
+    who, headers = citizen
+    app.config["CODE_BATCHES_PER_DAY"] = 3
+    for _ in range(3):
+        assert client.get("/api/v1/me/codes?hours=1", headers=headers).status_code == 200
+    refused = client.get("/api/v1/me/codes?hours=1", headers=headers)
+    assert refused.status_code == 429
+    error = refused.get_json()["error"]
+    assert error["code"] == "quota_code_batches" and "明天" in error["message"]
+    page = citizen_pages(app, who)
+    assert page.get("/m/code/batch").status_code == 429  # the code page's own count too; its phone keeps its codes
+    tomorrow = utcnow() + dt.timedelta(days=1)
+    issued, _ = citizens.issue_codes(who.subject().id, 1, today + dt.timedelta(days=1), tomorrow)
+    assert issued

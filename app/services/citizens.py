@@ -15,7 +15,7 @@ from app.errors import Forbidden
 from app.extensions import db
 from app.models import ListCategory, ListEntry, Measure, Redemption, ScanAttempt, Subject
 from app.models.codes import OFFLINE, ONLINE
-from app.services import dishonesty, lists, objections, qrcodes, scanning
+from app.services import dishonesty, lists, objections, qrcodes, quotas, scanning
 from app.services.measures import catalogue
 from app.services.subjects import get_subject
 
@@ -129,6 +129,7 @@ def issue_codes(subject_id: int, hours: int, today: dt.date, now: dt.datetime) -
     """Codes for a phone to show offline: one per consecutive window for `hours` from now (never past the entries they
     name), and when the last ends. A new batch per Beijing day, so no tag links a citizen's codes across days."""
     position = _code_standing(subject_id, today, now)
+    quotas.check_code_batches(subject_id, now)
     valid_until = min(now.replace(microsecond=0) + dt.timedelta(hours=hours), position.entries_end)
     life, last = qrcodes.ttl(), int(valid_until.timestamp())
     issued: list[qrcodes.IssuedCode] = []

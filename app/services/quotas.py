@@ -1,5 +1,6 @@
-"""Daily quotas per citizen — cases filed, evidence uploaded — counted in the database over the Beijing day and checked
-before anything is decoded or written, so one account can neither fill the disk nor keep the workers busy."""
+"""Daily quotas per citizen — cases filed, evidence uploaded, offline code batches — counted in the database over the
+Beijing day and checked before anything is decoded or written, so one account can neither fill the disk nor keep the
+workers busy."""
 import datetime as dt
 
 import sqlalchemy as sa
@@ -9,7 +10,8 @@ from app.domain.cases import COMPLAINT, OBJECTION
 from app.domain.dates import local_day_bounds
 from app.errors import DomainError
 from app.extensions import db
-from app.models import Complaint, Evidence, Objection
+from app.models import CodeBatch, Complaint, Evidence, Objection
+from app.models.codes import OFFLINE
 
 # case type → its model, the setting of its daily count, and what the citizen calls it
 _CASES: dict[str, tuple[type[Objection] | type[Complaint], str, str]] = {
@@ -47,3 +49,16 @@ def _evidence_bytes(subject_id: int, start: dt.datetime, end: dt.datetime) -> in
         .where(model.subject_id == subject_id, model.created_at >= start, model.created_at < end)
         for case_type, (model, _, _) in _CASES.items())).subquery()
     return int(db.session.execute(sa.select(sa.func.coalesce(sa.func.sum(sizes.c.size), 0))).scalar_one())
+
+
+def check_code_batches(subject_id: int, now: dt.datetime) -> None:
+    """Refuse (429) one more batch of offline codes than the citizen's daily count: each is rows kept until its codes
+    lapse, and a phone needs a few a day (the ones it holds stay usable)."""
+    start, end = local_day_bounds(now)
+    limit = current_app.config["CODE_BATCHES_PER_DAY"]
+    issued = db.session.execute(sa.select(sa.func.count()).select_from(CodeBatch).where(
+        CodeBatch.subject_id == subject_id, CodeBatch.kind == OFFLINE, CodeBatch.valid_until >= start,
+        CodeBatch.issued_at >= start, CodeBatch.issued_at < end)).scalar_one()
+    if issued >= limit:
+        raise DomainError("quota_code_batches", f"今日获取离线码的次数已达上限（{limit} 次），请明天再试；"
+                          "手机上已有的离线码仍可使用，联网时亮码不受影响", status=429)
