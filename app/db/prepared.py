@@ -126,7 +126,9 @@ class RawConnection:
     def release(self) -> None:
         """End the transaction (COMMIT if it only read, else ROLLBACK) and return the connection to the pool."""
         try:
-            if self.unsettled:
+            if not self.dbapi.is_valid:  # invalidated when its connection was lost: nothing left to end
+                pass
+            elif self.unsettled:
                 self.rollback()
             else:
                 self.commit()
