@@ -1,4 +1,8 @@
-"""A request rolls up a bounded slice of the waiting days; the statistics say which days are still being prepared."""
+"""A request rolls up the waiting days for a bounded time only; the statistics say which days are still being prepared.
+
+The budget is set to zero here: every statistics call then rolls up exactly one day (at least one, so each call
+makes progress), which makes "at most a slice per call" exact instead of timed.
+"""
 import datetime as dt
 
 import pytest
@@ -9,12 +13,13 @@ from app.services import accounts, rollups, stats
 from tests.helpers import console_login
 from tests.test_stats import Counter
 
-WAITING = rollups.REQUEST_DAYS * 6 + 7  # more than a dashboard's five statistics roll up
+WAITING = 12
 
 
 @pytest.fixture
-def history(catalogue):
+def history(catalogue, monkeypatch):
     """One refused scan a day for WAITING closed days, none rolled up (as after loading old data): (first, last)."""
+    monkeypatch.setattr(rollups, "REQUEST_BUDGET", dt.timedelta(0))
     last = rollups.last_closed_day(utcnow())
     first = last - dt.timedelta(days=WAITING - 1)
     counter = Counter(catalogue)
@@ -25,20 +30,22 @@ def history(catalogue):
     return first, last
 
 
-def test_a_request_rolls_up_at_most_a_slice_and_reports_the_rest(history):
+def test_a_request_rolls_up_within_its_budget_and_reports_the_rest(history):
     first, last = history
     totals = stats.totals(first, last)
-    rolled = rollups.rolled_through()
-    assert rolled == first + dt.timedelta(days=rollups.REQUEST_DAYS - 1)
-    assert totals.attempts == rollups.REQUEST_DAYS  # the waiting days are left out, not counted from the rows
-    assert stats.preparing(first, last) == (rolled + dt.timedelta(days=1), last)
-    assert stats.preparing(first, rolled) is None
+    assert rollups.rolled_through() == first
+    assert totals.attempts == 1  # the waiting days are left out, not counted from the rows
+    assert stats.preparing(first, last) == (first + dt.timedelta(days=1), last)
+    assert stats.preparing(first, first) is None
 
-    while stats.preparing(first, last):
-        stats.totals(first, last)
-        assert rollups.rolled_through() - rolled <= dt.timedelta(days=rollups.REQUEST_DAYS)
-        rolled = rollups.rolled_through()
-    assert stats.totals(first, last).attempts == WAITING
+    for day in range(2, WAITING + 1):
+        assert stats.totals(first, last).attempts == day
+    assert stats.preparing(first, last) is None and rollups.rolled_through() == last
+
+
+def test_without_a_budget_every_waiting_day_is_rolled_up(history):
+    first, last = history
+    assert rollups.roll_up(utcnow()) == last and stats.preparing(first, last) is None
 
 
 def test_flask_rollup_does_every_waiting_day(app, history):
@@ -52,7 +59,7 @@ def test_the_dashboard_says_which_days_are_being_prepared(client, history):
     accounts.create_account("boss", "boss-password-1", "admin", "test")
     console_login(client, "boss", "boss-password-1")
     page = client.get(f"/admin/dashboard?start={first}&end={last}").get_data(as_text=True)
-    waiting_from = first + dt.timedelta(days=rollups.REQUEST_DAYS * 5)  # totals, chart, measures, refusals, venues
+    waiting_from = first + dt.timedelta(days=5)  # a day each: totals, chart, measures, refusals, venues
     assert f"{waiting_from.year}年{waiting_from.month}月{waiting_from.day}日至" in page
     assert f"{last.year}年{last.month}月{last.day}日的统计正在准备中" in page
 
@@ -66,6 +73,5 @@ def test_the_statistics_api_asks_to_come_back_while_days_are_prepared(client, hi
     assert response.status_code == 503 and response.headers["Retry-After"]
     assert response.get_json()["error"]["code"] == "service_unavailable"
     assert "正在准备中" in response.get_json()["error"]["message"]
-    while stats.preparing(first, last):
-        stats.totals(first, last)
+    rollups.roll_up(utcnow())
     assert client.get(f"/api/v1/admin/stats?start={first}&end={last}", headers=headers).status_code == 200

@@ -7,6 +7,7 @@ it (app.services.bundle.upload_horizon: the bundle's maximum age and a day). The
 here, which keeps a year's dashboard as cheap as a month's, and the purge keeps these counts when it removes the rows.
 """
 import datetime as dt
+import time
 
 import numpy as np
 import sqlalchemy as sa
@@ -22,9 +23,10 @@ from app.services.bundle import upload_horizon
 # A request stamped just before midnight may still be committing just after it.
 SETTLE = dt.timedelta(minutes=10)
 BATCH_DAYS = 31
-# The most days one web request rolls up (one batch: about a second at a province's volume); after a migration of
-# years of history the rest waits for `flask rollup` (or the daily timer), and the dashboard says which days.
-REQUEST_DAYS = BATCH_DAYS
+# How long a statistics call in a web request may spend rolling up, a day at a time (a day at 10× a province's year
+# takes about half a second on a loaded 2-core machine); after a migration of years of history the rest waits for
+# `flask rollup` (or the daily timer, or later requests), and the dashboard says which days.
+REQUEST_BUDGET = dt.timedelta(seconds=1)
 
 
 def utc_bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
@@ -69,20 +71,20 @@ def pending(now: dt.datetime) -> tuple[dt.date, dt.date] | None:
     return (first, last) if first is not None and first <= last else None
 
 
-def roll_up(now: dt.datetime, through: dt.date | None = None, most_days: int | None = None) -> dt.date | None:
-    """Roll up every closed day (up to `through`, at most `most_days` of them) not yet rolled up; returns the last
-    day rolled up.
+def roll_up(now: dt.datetime, through: dt.date | None = None, budget: dt.timedelta | None = None) -> dt.date | None:
+    """Roll up every closed day (up to `through`) not yet rolled up; returns the last day rolled up. With a `budget`,
+    one day at a time until the budget is spent (at least one day, so every call makes progress).
 
     Commits every BATCH_DAYS days, so a first roll-up of years of history holds bounded memory and transactions. Two
     processes rolling up the same days at once collide on the day's key: the loser rolls back and finds the winner's.
     """
+    began = time.monotonic()
     done = rolled_through()
     last = min(last_closed_day(now), through or dt.date.max)
     first = done + dt.timedelta(days=1) if done else (_first_day() or last)
-    if most_days is not None:
-        last = min(last, first + dt.timedelta(days=most_days - 1))
+    step = BATCH_DAYS if budget is None else 1
     while first <= last:
-        upto = min(first + dt.timedelta(days=BATCH_DAYS - 1), last)
+        upto = min(first + dt.timedelta(days=step - 1), last)
         try:
             _insert(first, upto, now)
             db.session.commit()
@@ -90,6 +92,8 @@ def roll_up(now: dt.datetime, through: dt.date | None = None, most_days: int | N
             db.session.rollback()
             return rolled_through()
         done, first = upto, upto + dt.timedelta(days=1)
+        if budget is not None and time.monotonic() - began >= budget.total_seconds():
+            break
     return done
 
 

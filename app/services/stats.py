@@ -87,9 +87,9 @@ def _within(start: dt.date, end: dt.date, first: dt.date, last: dt.date) -> tupl
 
 
 def _split(start: dt.date, end: dt.date) -> _Split:
-    """Roll up a bounded slice of the waiting days (never minutes of them in a request), then cut the range."""
+    """Roll up the waiting days for at most REQUEST_BUDGET (never minutes of them in a request), then cut the range."""
     now = utcnow()
-    through = rollups.roll_up(now, most_days=rollups.REQUEST_DAYS)
+    through = rollups.roll_up(now, budget=rollups.REQUEST_BUDGET)
     waiting = rollups.pending(now)
     rolled = _within(start, end, dt.date.min, through) if through else None
     live_from = (waiting[1] if waiting else through or dt.date.min) + dt.timedelta(days=1)
