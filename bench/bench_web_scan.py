@@ -139,7 +139,7 @@ def run(playwright, video: Path, base_url: str, codes: int, offline: bool) -> tu
         protocol.send("Emulation.setCPUThrottlingRate", {"rate": CPU_SLOWDOWN})
         page.goto("/scan/")
         if offline:
-            page.wait_for_selector("#app[data-bundle-version]", state="attached")
+            page.wait_for_selector("#app[data-bundle-synced]", state="attached")
             context.set_offline(True)
         seconds = (LEAD_IN_FRAMES + codes * (CODE_FRAMES + GAP_FRAMES)) / FPS
         page.wait_for_function(f"() => window.bench.onsets.length >= {codes}", timeout=(seconds + 60) * 1000)
