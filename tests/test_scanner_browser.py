@@ -113,10 +113,9 @@ def test_the_code_is_read_from_the_camera_confirmed_once_and_refused_when_used(p
         snap(page, SHOTS, "done")
         assert redemptions() == 1
 
-        page.reload()  # the same code, still on the citizen's screen, read again by a fresh page
-        page.get_by_role("heading", name="✗ 该二维码已使用过").wait_for()
-        assert "请告知对方" in card.inner_text() and page.locator("#card button").count() == 0
-        snap(page, SHOTS, "refused-used")
+        page.reload()  # the same code, still on the citizen's screen, read again: this counter confirmed it
+        page.get_by_role("heading", name="✓ 已核销（本机已确认）").wait_for()
+        assert "请告知对方" not in card.inner_text() and page.locator("#card button").count() == 0
         assert redemptions() == 1
         page.goto("/scan/history")
         assert "守信个人乘坐市内公交车5折优惠" in page.locator("table").inner_text()
@@ -125,6 +124,16 @@ def test_the_code_is_read_from_the_camera_confirmed_once_and_refused_when_used(p
         context.close()
         browser.close()
     assert page.policy_violations == []
+
+    browser, context, page = open_scanner(playwright, live, video)  # another counter reads the same code
+    try:
+        page.get_by_role("heading", name="✗ 该二维码已使用过").wait_for()
+        assert "请告知对方" in page.locator("#card").inner_text() and page.locator("#card button").count() == 0
+        snap(page, SHOTS, "refused-used")
+        assert redemptions() == 1
+    finally:
+        context.close()
+        browser.close()
 
 
 def test_a_confirmation_without_network_is_kept_and_sent_once(playwright, live, shown_code):

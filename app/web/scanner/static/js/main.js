@@ -188,6 +188,8 @@ async function confirm(token, measure, verdict) {
   await outbox.add(item);
   const outcome = await send(item);
   if (outcome === "done") {
+    // Read again here, it says 已核销（本机已确认） rather than the "already used" a citizen would be told of.
+    offline.remember(token, measure, verdict.subject, true).catch(() => {});
     card.done(measure, verdict);
     signal("done");
   } else if (outcome === "queued") {

@@ -140,11 +140,11 @@ export class Offline {
     await this.remember(token, measure, verdict.subject);
   }
 
-  // A code this device confirmed (offline, or online with the confirmation still queued).
-  async remember(token, measure, subject) {
+  // A code this device confirmed: offline, online with the confirmation queued, or online and accepted (uploaded).
+  async remember(token, measure, subject, uploaded = false) {
     const parsed = codes.parse(token);
     await store.putConfirmed({ token_key: parsed.tokenKey, token: normal(token), expires_at: parsed.expiresAt,
-                               measure, subject, staff: this.staff, uploaded: false });
+                               measure, subject, staff: this.staff, uploaded });
   }
 
   // Only the very code confirmed: an altered copy shares its code id but not its text (and fails its signature).
