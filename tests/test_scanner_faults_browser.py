@@ -272,7 +272,7 @@ def test_a_server_fault_and_no_network_are_the_counters_and_the_code_is_tried_ag
     page.get_by_role("heading", name="服务器暂时故障，请稍后再试").wait_for()
     assert len(tries) >= 2  # tried again by itself within seconds, not after the two minutes a decision is kept
     page.unroute("**/scan/verify")
-    page.get_by_role("button", name=CONFIRM).wait_for(timeout=10_000)  # fixed: the same code is verified
+    page.get_by_role("button", name=CONFIRM).wait_for()  # fixed: the same code is verified
 
     page.route("**/scan/redeem", lambda route: route.abort("internetdisconnected"))
     page.route("**/scan/verify", lambda route: route.abort("internetdisconnected"))
