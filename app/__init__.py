@@ -62,8 +62,9 @@ def register_config(app: Flask, env_name: str | None, overrides: dict) -> None:
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {}).setdefault("hide_parameters", True)
     proxies = app.config["TRUSTED_PROXIES"]
     if proxies:  # the client's address (rate limits) and scheme (HSTS, secure cookies) as the proxy saw them
-        app.wsgi_app = TrustedProxyFix(app.wsgi_app, proxies, app.config["PROXY_ADDRESSES"])
-    app.json.ensure_ascii = False
+        # Flask's documented way to wrap its WSGI app (a method to the type checker).
+        app.wsgi_app = TrustedProxyFix(app.wsgi_app, proxies, app.config["PROXY_ADDRESSES"])  # type: ignore[method-assign]
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]  # the default provider's setting; typed as the base
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         os.makedirs(app.instance_path, exist_ok=True)
 

@@ -57,7 +57,7 @@ def _identity(kind_raw: Any, name_raw: Any, number_raw: Any, today: dt.date) -> 
         except DomainError as exc:
             hint = sign_in_hint(kind, str(number_raw or ""), today)
             fields["uscc" if kind == ENTERPRISE else "id_number"] = hint or exc.message
-    if fields:
+    if fields or kind is None or name is None or number is None:
         raise DomainError("invalid_identity", "身份信息不正确", fields=fields)
     return VerifiedIdentity(kind, name, number)
 
@@ -68,7 +68,7 @@ class DevProvider(IdentityProvider):
     name = "dev"
 
     def enabled(self) -> bool:
-        return current_app.config["DEV_LOGIN"]
+        return bool(current_app.config["DEV_LOGIN"])
 
     def verify(self, payload: dict[str, Any], today: dt.date) -> VerifiedIdentity:
         number = payload.get("uscc") if payload.get("kind") in (ENTERPRISE, "企业") else payload.get("id_number")
@@ -113,7 +113,10 @@ def _first_login(identity: VerifiedIdentity) -> Subject:
         db.session.flush()
     except IntegrityError:
         db.session.rollback()
-        subject = subjects.find_subject(identity.kind, identity.id_number)
+        winner = subjects.find_subject(identity.kind, identity.id_number)
+        if winner is None:  # not a race after all: the error stands
+            raise
+        return winner
     return subject
 
 

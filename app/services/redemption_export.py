@@ -4,6 +4,7 @@ import datetime as dt
 from collections.abc import Iterator
 from contextlib import suppress
 from itertools import islice
+from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
@@ -55,7 +56,7 @@ def _ended_visibly(lines: Iterator[str], what: str) -> Iterator[str]:
         yield INCOMPLETE_LINE
 
 
-def _export_query(start: dt.date, end: dt.date, venue_id: int | None) -> sa.Select:
+def _export_query(start: dt.date, end: dt.date, venue_id: int | None) -> sa.Select[Any]:
     # Core rows with the time and the benefit's summary formatted by the database, in the order of ix_redemptions_at
     # (id last, as SQLite's rowid): read in index order, never sorted.
     return (sa.select(Redemption.id, beijing_seconds(Redemption.redeemed_at), Redemption.measure_id,
@@ -65,7 +66,7 @@ def _export_query(start: dt.date, end: dt.date, venue_id: int | None) -> sa.Sele
             .order_by(Redemption.redeemed_at, Redemption.venue_id, Redemption.subject_id, Redemption.id))
 
 
-def _redemption_rows(query: sa.Select) -> Iterator[list]:
+def _redemption_rows(query: sa.Select[Any]) -> Iterator[list[Any]]:
     # Streamed (a server-side cursor on PostgreSQL), with the few measures and venues looked up in Python: the
     # export's cost is per row, and a province-year has millions of rows.
     measures = {measure_id: (SCENARIOS[scenario], code, title) for measure_id, scenario, code, title in
@@ -78,7 +79,7 @@ def _redemption_rows(query: sa.Select) -> Iterator[list]:
                mask_name(kind, name), id_masked, summary or ""]
 
 
-def in_range(start: dt.date, end: dt.date, venue_id: int | None) -> list[sa.ColumnElement]:
+def in_range(start: dt.date, end: dt.date, venue_id: int | None) -> list[sa.ColumnElement[bool]]:
     """The redemptions of Beijing days start..end, at one venue or all, as WHERE conditions."""
     begin, finish = utc_bounds(start, end)
     where = [Redemption.redeemed_at >= begin, Redemption.redeemed_at < finish]

@@ -45,7 +45,9 @@ def verify(token: str, staff_id: int, device: str, now: dt.datetime, today: dt.d
     with raw_connection() as connection:
         rows = scan.read(connection, scan.VERIFY_READ, claimed, today, {"staff_id": staff_id})
         venue_id = scan.venue_of(rows)
-        subject, offers, token_key, expires_at = None, [], None, None
+        subject, token_key, expires_at = None, None, None
+        offers: list[Offer] = []
+        reason: str | None
         try:
             code = scan.check(claimed, now)
         except CodeRefused as refused:
@@ -82,5 +84,5 @@ def history(staff_id: int, page: int, after: str | None = None) -> Page[ScanAtte
 
 def subject_attempts(subject_id: int, limit: int = PAGE_SIZE) -> list[ScanAttempt]:
     """A subject's latest attempts at any counter, for the credit office."""
-    return db.session.scalars(sa.select(ScanAttempt).where(ScanAttempt.subject_id == subject_id)
-                              .order_by(ScanAttempt.at.desc(), ScanAttempt.id.desc()).limit(limit)).all()
+    return list(db.session.scalars(sa.select(ScanAttempt).where(ScanAttempt.subject_id == subject_id)
+                                   .order_by(ScanAttempt.at.desc(), ScanAttempt.id.desc()).limit(limit)))

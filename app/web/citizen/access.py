@@ -40,14 +40,14 @@ def fetched(view: Callable) -> Callable:
             raise session_expired()
         return view(*args, **kwargs)
 
-    wrapper.fetched = True
+    wrapper.fetched = True  # type: ignore[attr-defined]  # the mark csrf_refused reads off the view
     return wrapper
 
 
 def csrf_refused(error: CSRFError):
     """A fetch whose sign-in has ended fails its CSRF check too (the session cookie was replaced or is gone): that
     ended sign-in is the answer, not "页面已过期"."""
-    view = current_app.view_functions.get(request.endpoint)
+    view = current_app.view_functions.get(request.endpoint or "")
     if getattr(view, "fetched", False) and current_session(SESSION_KEY, "citizen") is None:
         return handle_domain_error(session_expired())
     return handle_http_exception(error)

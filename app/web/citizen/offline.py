@@ -2,6 +2,7 @@
 that opens the code page offline from a shell with nothing personal in it and says "需要联网" for every other page."""
 import hashlib
 import json
+from typing import Any
 
 from flask import current_app, g, jsonify, make_response, render_template, request, url_for
 
@@ -57,8 +58,9 @@ def needs_network():
 
 
 def _precache() -> dict[str, list[str]]:
+    modes: tuple[dict[str, Any], ...] = ({}, {"elder": "on"})
     pages = [url_for(endpoint, **mode) for endpoint in ("citizen.code_shell", "citizen.needs_network")
-             for mode in ({}, {"elder": "on"})]
+             for mode in modes]
     return {"pages": pages, "files": [url_for(endpoint, filename=name) for endpoint, name in SHELL_FILES]}
 
 
@@ -66,7 +68,8 @@ def _version(precache: dict[str, list[str]]) -> str:
     digest = hashlib.sha256(json.dumps(precache).encode())
     environment = current_app.jinja_env
     for name in SHELL_TEMPLATES:
-        digest.update(environment.loader.get_source(environment, name)[0].encode())
+        # The app's Jinja environment always has its loader; the type allows an environment without one.
+        digest.update(environment.loader.get_source(environment, name)[0].encode())  # type: ignore[union-attr]
     return digest.hexdigest()[:12]
 
 
